@@ -1,0 +1,57 @@
+# Two commands do all set-up on a fresh machine:
+#   make run    creates .venv, installs requirements.txt, serves the host on 127.0.0.1:5000
+#   make test   creates .venv, installs requirements-dev.txt, runs lint, types and every test tier
+# Everything else here is a convenience for developers.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check -q
+STAMP_RUN  := $(VENV)/.installed-run
+STAMP_DEV  := $(VENV)/.installed-dev
+PYTEST_ARGS ?=
+
+.PHONY: run test lint typecheck unit integration e2e bench format assets clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP_RUN): requirements.txt | $(PY)
+	$(PIP) install -r requirements.txt
+	touch $@
+
+$(STAMP_DEV): requirements.txt requirements-dev.txt | $(PY)
+	$(PIP) install -r requirements-dev.txt
+	touch $@ $(STAMP_RUN)
+
+run: $(STAMP_RUN)
+	$(PY) app.py
+
+test: $(STAMP_DEV) lint typecheck
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP_DEV)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: $(STAMP_DEV)
+	$(PY) -m mypy
+
+format: $(STAMP_DEV)
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+unit: $(STAMP_DEV)
+	$(PY) -m pytest -m unit $(PYTEST_ARGS)
+
+integration: $(STAMP_DEV)
+	$(PY) -m pytest -m integration $(PYTEST_ARGS)
+
+e2e: $(STAMP_DEV)
+	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+
+bench: $(STAMP_DEV)
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache tests/artifacts

@@ -1,0 +1,186 @@
+"""OpenAlgo Strategy Host: ``create_app`` wires the application; ``python app.py`` serves it.
+
+``create_app`` is the only place where the pieces meet. It runs a short list of named steps:
+settings → logging → services → extensions → blueprints → error handlers → background start.
+``main`` serves the app with waitress (threads) and shuts everything down on SIGINT/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import signal
+import sys
+from datetime import datetime
+from types import FrameType
+from typing import Any
+
+from flask import Flask, Response, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+from waitress.server import create_server
+
+from blueprints import apikey, dashboard
+from blueprints.auth import PUBLIC_ENDPOINTS, init_auth
+from blueprints.http_errors import register_error_handlers
+from blueprints.navigation import navigation_for
+from blueprints.web import HOST_EXTENSION
+from services.clock import IST, Clock
+from services.errors import ConfigurationError
+from services.host import Host
+from services.host_logging import SecretRedactor, configure_host_logging
+from services.settings import Settings
+
+log = logging.getLogger("openalgo.host")
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'"
+)
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:
+    """Build the application for ``settings`` (read from the environment when omitted)."""
+    app = Flask(__name__)
+    settings = _settings_step(app, settings)
+    redactor, log_handler = _logging_step(settings)
+    host = _services_step(app, settings, clock, redactor)
+    host.on_shutdown(lambda: _remove_log_handler(log_handler))
+    limiter = _extensions_step(app, host)
+    _blueprints_step(app, host, limiter)
+    _error_handlers_step(app)
+    _background_step(host)
+    return app
+
+
+def _settings_step(app: Flask, settings: Settings | None) -> Settings:
+    settings = settings or Settings.from_env()
+    settings.ensure_dirs()
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        SESSION_COOKIE_NAME="openalgo_host_session",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        # A trader keeps pages open all day; the token lives as long as the session does.
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_SORT_KEYS=False,
+    )
+    return settings
+
+
+def _logging_step(settings: Settings) -> tuple[SecretRedactor, logging.Handler]:
+    redactor = SecretRedactor()
+    handler = configure_host_logging(
+        settings.log_dir, settings.log_level, settings.log_max_bytes, settings.log_backup_count, redactor
+    )
+    return redactor, handler
+
+
+def _remove_log_handler(handler: logging.Handler) -> None:
+    logging.getLogger().removeHandler(handler)
+    handler.close()
+
+
+def _services_step(app: Flask, settings: Settings, clock: Clock | None, redactor: SecretRedactor) -> Host:
+    host = Host(settings, clock=clock, redactor=redactor)
+    app.secret_key = host.secret_key
+    app.extensions[HOST_EXTENSION] = host
+    return host
+
+
+def _extensions_step(app: Flask, host: Host) -> Limiter:
+    CSRFProtect(app)
+    return Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=host.settings.ratelimit_storage_uri,
+        strategy="moving-window",
+        headers_enabled=True,
+    )
+
+
+def _blueprints_step(app: Flask, host: Host, limiter: Limiter) -> None:
+    init_auth(app, limiter, host.settings.login_rate_limit)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(apikey.bp)
+
+    @app.context_processor
+    def layout_context() -> dict[str, Any]:
+        return {
+            "nav_items": navigation_for(app),
+            "now_ist": datetime.now(IST),
+            "is_public_page": request.endpoint in PUBLIC_ENDPOINTS,
+        }
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response
+
+
+def _error_handlers_step(app: Flask) -> None:
+    register_error_handlers(app)
+
+
+def _background_step(host: Host) -> None:
+    if host.settings.start_background:
+        host.start_background()
+
+
+def main() -> int:
+    """Serve the host with waitress until SIGINT/SIGTERM, then stop everything cleanly."""
+    try:
+        settings = Settings.from_env()
+    except ConfigurationError as error:
+        print(error.message, file=sys.stderr)
+        return 2
+    # Background work starts only once the socket is bound: strategies must be told the URL
+    # the host really listens on (FLASK_PORT=0 picks a free port).
+    app = create_app(dataclasses.replace(settings, start_background=False))
+    host: Host = app.extensions[HOST_EXTENSION]
+    server = create_server(
+        app,
+        host=settings.host_ip,
+        port=settings.port,
+        threads=settings.waitress_threads,
+        ident="openalgo-host",
+        # Flush every write at once: live streams (SSE) must not wait for an 18 kB buffer.
+        send_bytes=1,
+        channel_timeout=120,
+        connection_limit=1000,
+        clear_untrusted_proxy_headers=True,
+    )
+    bound_port = int(getattr(server, "effective_port", settings.port))
+    host.set_listen_address(settings.host_ip, bound_port)
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("Received %s, shutting down", signal.Signals(signum).name)
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    if settings.start_background:
+        host.start_background()
+    log.info("Serving on %s", host.listen_url)
+    print(f"OpenAlgo Strategy Host listening on {host.listen_url}", flush=True)
+    try:
+        server.run()
+    except SystemExit:
+        pass
+    finally:
+        server.close()
+        host.shutdown()
+        print("OpenAlgo Strategy Host stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

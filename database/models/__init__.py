@@ -1,0 +1,6 @@
+"""All ORM models; importing this package registers every table on ``Base.metadata``."""
+
+from database.models.auth import ApiKey, User
+from database.models.base import Base
+
+__all__ = ["ApiKey", "Base", "User"]

@@ -1,0 +1,1 @@
+"""The domain of the host. Nothing in this package imports Flask."""

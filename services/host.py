@@ -1,0 +1,101 @@
+"""The composition root of the domain: builds every service of one host from its Settings.
+
+``create_app`` builds one ``Host`` and keeps it in ``app.extensions``; nothing else holds state.
+Background components (supervisor, scheduler, order matcher, ...) register here and are started
+and stopped in one explicit call each, never at import or construction time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+from database.engine import Database
+from database.migrate import upgrade_to_head
+from services.accounts import Accounts
+from services.apikeys import ApiKeys
+from services.clock import Clock, SystemClock
+from services.crypto import Passwords, SecretBox, session_secret_key
+from services.host_logging import SecretRedactor
+from services.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class BackgroundService(Protocol):
+    """Something with threads or processes that runs while the host serves."""
+
+    name: str
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class Host:
+    """Every service of one running host, wired together."""
+
+    def __init__(
+        self, settings: Settings, clock: Clock | None = None, redactor: SecretRedactor | None = None
+    ) -> None:
+        settings.ensure_dirs()
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.redactor = redactor or SecretRedactor()
+        self.secret_key = settings.secret_key or session_secret_key(settings.keys_dir)
+        self.box = SecretBox.from_keys_dir(settings.keys_dir)
+        self.db = Database.from_url(settings.effective_database_url)
+        upgrade_to_head(self.db.engine)
+        self.passwords = Passwords()
+        self.api_keys = ApiKeys(self.db, self.box)
+        self.accounts = Accounts(self.db, self.passwords, self.api_keys, settings.min_password_length)
+        self.listen_url = self.url_for_address(settings.host_ip, settings.port)
+        self._background: list[BackgroundService] = []
+        self._shutdown_hooks: list[Callable[[], None]] = []
+        self._started = False
+
+    @staticmethod
+    def url_for_address(host_ip: str, port: int) -> str:
+        """The URL a local client (a strategy) uses to reach a server bound to this address."""
+        if host_ip in {"0.0.0.0", "", "*"}:  # noqa: S104 - mapping a wildcard bind to loopback
+            host_ip = "127.0.0.1"
+        elif host_ip == "::":
+            host_ip = "::1"
+        if ":" in host_ip:
+            host_ip = f"[{host_ip}]"
+        return f"http://{host_ip}:{port}"
+
+    def set_listen_address(self, host_ip: str, port: int) -> None:
+        """Record where the server really listens (FLASK_PORT=0 picks a free port)."""
+        self.listen_url = self.url_for_address(host_ip, port)
+
+    def on_shutdown(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` last when the host shuts down (after background work has stopped)."""
+        self._shutdown_hooks.append(hook)
+
+    def add_background(self, service: BackgroundService) -> None:
+        self._background.append(service)
+
+    def start_background(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        for service in self._background:
+            log.info("Starting %s", service.name)
+            service.start()
+
+    def shutdown(self) -> None:
+        """Stop background work in reverse start order, then release the database."""
+        if self._started:
+            for service in reversed(self._background):
+                try:
+                    log.info("Stopping %s", service.name)
+                    service.stop()
+                except Exception:
+                    log.exception("Stopping %s failed", service.name)
+            self._started = False
+        self.db.dispose()
+        for hook in reversed(self._shutdown_hooks):
+            hook()
+        self._shutdown_hooks.clear()

@@ -1,0 +1,220 @@
+"""Typed settings of the host, read once from environment variables and an optional ``.env``.
+
+Every setting has a default, so a fresh clone runs with none set. Each field names its variable
+and its parser; ``Settings.from_env`` collects every problem and raises one ConfigurationError
+whose message lists them all, so a trader fixes a bad ``.env`` in one go.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+from services.errors import ConfigurationError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+Parser = Callable[[str], Any]
+
+
+def _text(raw: str) -> str:
+    return raw.strip()
+
+
+def _optional_text(raw: str) -> str | None:
+    return raw.strip() or None
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("expected true/false (also 1/0, yes/no, on/off)")
+
+
+def _int_range(low: int, high: int) -> Parser:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise ValueError(f"expected a whole number between {low} and {high}") from None
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}")
+        return value
+
+    return parse
+
+
+def _float_range(low: float, high: float) -> Parser:
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            raise ValueError(f"expected a number between {low} and {high}") from None
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}")
+        return value
+
+    return parse
+
+
+def _choice(*options: str) -> Parser:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in options:
+            raise ValueError(f"must be one of: {', '.join(options)}")
+        return value
+
+    return parse
+
+
+def _log_level(raw: str) -> str:
+    value = raw.strip().upper()
+    if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+    return value
+
+
+def _path(raw: str) -> Path:
+    if not raw.strip():
+        raise ValueError("must not be empty")
+    return Path(raw.strip()).expanduser().resolve()
+
+
+def _url(raw: str) -> str | None:
+    value = raw.strip()
+    if not value:
+        return None
+    if "://" not in value:
+        raise ValueError("expected a URL such as postgresql://user@host:5432/dbname")
+    return value
+
+
+def _setting(env: str, parse: Parser, default: Any, doc: str) -> Any:
+    return field(default=default, metadata={"env": env, "parse": parse, "doc": doc})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All configuration of one host. Build with ``Settings.from_env()`` or directly in tests."""
+
+    host_ip: str = _setting("FLASK_HOST_IP", _text, "127.0.0.1", "Address to listen on")
+    port: int = _setting("FLASK_PORT", _int_range(0, 65535), 5000, "Port (0 = any free port)")
+    data_dir: Path = _setting("DATA_DIR", _path, PROJECT_ROOT, "Holds strategies/, log/, keys/ and db/")
+    secret_key: str | None = _setting(
+        "SECRET_KEY", _optional_text, None, "Session signing key (generated into keys/ if unset)"
+    )
+    database_url: str | None = _setting(
+        "DATABASE_URL", _url, None, "Database URL (default: SQLite under db/)"
+    )
+    log_level: str = _setting("LOG_LEVEL", _log_level, "INFO", "Level of log/app.log")
+    log_max_bytes: int = _setting(
+        "LOG_MAX_BYTES", _int_range(10_000, 1_000_000_000), 5_000_000, "Size at which app.log rotates"
+    )
+    log_backup_count: int = _setting("LOG_BACKUP_COUNT", _int_range(0, 1000), 5, "Rotated app.log files kept")
+    max_content_length: int = _setting(
+        "MAX_CONTENT_LENGTH",
+        _int_range(1024, 1_000_000_000),
+        4 * 1024 * 1024,
+        "Largest request body accepted, in bytes (413 beyond)",
+    )
+    min_password_length: int = _setting(
+        "MIN_PASSWORD_LENGTH", _int_range(8, 128), 10, "Shortest admin password accepted"
+    )
+    login_rate_limit: str = _setting(
+        "LOGIN_RATE_LIMIT", _text, "5 per minute", "Failed logins allowed per client address"
+    )
+    ratelimit_storage_uri: str = _setting(
+        "RATELIMIT_STORAGE_URI", _text, "memory://", "Flask-Limiter storage (memory:// or redis://)"
+    )
+    session_cookie_secure: bool = _setting(
+        "SESSION_COOKIE_SECURE", _bool, False, "Send the session cookie over HTTPS only"
+    )
+    waitress_threads: int = _setting(
+        "WAITRESS_THREADS", _int_range(4, 512), 48, "Request threads (each open live stream holds one)"
+    )
+    start_background: bool = _setting(
+        "START_BACKGROUND", _bool, True, "Start background work (off in unit tests)"
+    )
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        dotenv_path: Path | None = None,
+        **overrides: Any,
+    ) -> Settings:
+        """Read settings: explicit ``overrides`` > environment > ``.env`` > defaults."""
+        env = dict(environ if environ is not None else os.environ)
+        dotenv_file = dotenv_path if dotenv_path is not None else PROJECT_ROOT / ".env"
+        values: dict[str, str] = {}
+        if dotenv_file.is_file():
+            values.update({k: v for k, v in dotenv_values(dotenv_file).items() if v is not None})
+        values.update(env)
+
+        parsed: dict[str, Any] = {}
+        problems: list[str] = []
+        for spec in dataclasses.fields(cls):
+            if spec.name in overrides:
+                parsed[spec.name] = overrides[spec.name]
+                continue
+            name = spec.metadata["env"]
+            if name not in values:
+                continue
+            try:
+                parsed[spec.name] = spec.metadata["parse"](values[name])
+            except ValueError as exc:
+                problems.append(f"  {name}={values[name]!r}: {exc}")
+        if problems:
+            raise ConfigurationError(
+                "Invalid settings (fix them in the environment or .env):\n" + "\n".join(problems)
+            )
+        return cls(**parsed)
+
+    @classmethod
+    def documented(cls) -> list[tuple[str, str, str]]:
+        """(variable, default, description) for every setting, for the README and --help."""
+        return [
+            (spec.metadata["env"], str(spec.default), spec.metadata["doc"])
+            for spec in dataclasses.fields(cls)
+        ]
+
+    # Derived locations -----------------------------------------------------------------------
+    @property
+    def strategies_dir(self) -> Path:
+        return self.data_dir / "strategies"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "log"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def db_dir(self) -> Path:
+        return self.data_dir / "db"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.db_dir / 'openalgo.db'}"
+
+    def ensure_dirs(self) -> None:
+        """Create the runtime folders; each keeps a .gitignore so runtime data never lands in git."""
+        for folder in (self.strategies_dir / "scripts", self.log_dir, self.keys_dir, self.db_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        for folder in (self.log_dir, self.keys_dir, self.db_dir):
+            ignore = folder / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# Runtime data: created by the host, never committed.\n*\n!.gitignore\n")
+        if os.name == "posix":
+            self.keys_dir.chmod(0o700)  # key files are 0600; the folder is private too

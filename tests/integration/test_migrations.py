@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from database.engine import make_engine
+from database.migrate import current_revisions, head_revisions, upgrade_to_head
+from tests.support.net import postgres_url
+
+
+def test_migrations_build_an_empty_sqlite_database(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    upgrade_to_head(engine)
+    upgrade_to_head(engine)  # a second start is a no-op
+    assert current_revisions(engine) == head_revisions()
+    assert {"users", "api_keys"} <= set(inspect(engine).get_table_names())
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_migrations_run_on_postgresql() -> None:
+    url = postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432 (CI provides it); skipped")
+    schema = f"mig_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(url)
+    try:
+        from sqlalchemy import event
+
+        @event.listens_for(engine, "connect")
+        def _search_path(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f'SET search_path TO "{schema}"')
+
+        upgrade_to_head(engine)
+        assert current_revisions(engine) == head_revisions()
+        assert {"users", "api_keys"} <= set(inspect(engine).get_table_names(schema=schema))
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -1,0 +1,1 @@
+"""Shared test helpers: building apps, logging in, running a live server, finding free ports."""
