@@ -108,6 +108,7 @@ def _blueprints_step(app: Flask, host: Host, limiter: Limiter) -> None:
     init_auth(app, limiter, host.settings.login_rate_limit)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(apikey.bp)
+    # Feature blueprints register below, one line each.
 
     @app.context_processor
     def layout_context() -> dict[str, Any]:

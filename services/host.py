@@ -51,6 +51,11 @@ class Host:
         self.api_keys = ApiKeys(self.db, self.box)
         self.accounts = Accounts(self.db, self.passwords, self.api_keys, settings.min_password_length)
         self.listen_url = self.url_for_address(settings.host_ip, settings.port)
+        # --- Broker: master contract, market data, sandbox / upstream ---------------------------
+
+        # --- Strategy hosting: store, supervisor ----------------------------------------------
+
+        # --- Schedules and exchange calendar --------------------------------------------------
         self._background: list[BackgroundService] = []
         self._shutdown_hooks: list[Callable[[], None]] = []
         self._started = False

@@ -145,6 +145,12 @@ class Settings:
         "START_BACKGROUND", _bool, True, "Start background work (off in unit tests)"
     )
 
+    # --- Broker: sandbox and upstream (issue: REST API on a sandbox broker) ------------------
+
+    # --- Strategy hosting (issue: supervisor, logs, env vars) --------------------------------
+
+    # --- Schedules and exchange calendar (issue: schedules) ----------------------------------
+
     @classmethod
     def from_env(
         cls,
