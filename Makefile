@@ -53,5 +53,11 @@ e2e: $(STAMP_DEV)
 bench: $(STAMP_DEV)
 	$(PY) -m benchmarks
 
+# Rebuilds the committed browser assets (static/vendor/codemirror/editor.bundle.js) with npm.
+# Only needed after changing frontend/ or package.json: `run` and `test` use the committed bundle.
+assets:
+	npm ci --no-audit --no-fund
+	npm run build:editor
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache tests/artifacts
