@@ -2,5 +2,6 @@
 
 from database.models.auth import ApiKey, User
 from database.models.base import Base
+from database.models.calendar import CalendarDay, CalendarYear
 
-__all__ = ["ApiKey", "Base", "User"]
+__all__ = ["ApiKey", "Base", "CalendarDay", "CalendarYear", "User"]

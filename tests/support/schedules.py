@@ -1,0 +1,22 @@
+"""Helpers for schedule and calendar tests: the shipped 2026 calendar and IST moments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from services.clock import IST
+from services.schedules.calendar import ExchangeCalendar
+from services.schedules.calendar_file import SHIPPED_DIR, read_calendar_file
+
+SHIPPED_2026 = SHIPPED_DIR / "2026.json"
+
+
+def calendar_from(path: Path = SHIPPED_2026) -> ExchangeCalendar:
+    data = read_calendar_file(path)
+    return ExchangeCalendar(data.entries, [data.year])
+
+
+def ist(year: int, month: int, day: int, hour: int = 0, minute: int = 0, *, second: int = 0) -> datetime:
+    """An aware moment in IST, as the trader reads the clock."""
+    return datetime(year, month, day, hour, minute, second, tzinfo=IST)
