@@ -232,6 +232,9 @@ export function createEditor(parent, options = {}) {
       ],
     }),
   });
+  // app.css defines its colour variables on [data-theme], so marking the parent makes the editor's
+  // chrome match its syntax colours even if the editor's theme differs from the page's.
+  parent.dataset.theme = currentTheme;
   parent.dataset.editorTheme = currentTheme;
 
   function setDirty(value) {
@@ -263,6 +266,7 @@ export function createEditor(parent, options = {}) {
     isReadOnly: () => readOnlyNow,
     setTheme(name) {
       currentTheme = themeName(name);
+      parent.dataset.theme = currentTheme;
       parent.dataset.editorTheme = currentTheme;
       view.dispatch({ effects: themeSlot.reconfigure(THEMES[currentTheme]) });
     },
@@ -307,6 +311,8 @@ export function createEditor(parent, options = {}) {
       destroyed = true;
       document.removeEventListener("themechange", onThemeChange);
       view.destroy();
+      delete parent.dataset.theme;
+      delete parent.dataset.editorTheme;
     },
   };
 
