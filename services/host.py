@@ -18,6 +18,8 @@ from services.apikeys import ApiKeys
 from services.clock import Clock, SystemClock
 from services.crypto import Passwords, SecretBox, session_secret_key
 from services.host_logging import SecretRedactor
+from services.schedules.calendar import ExchangeCalendar
+from services.schedules.calendar_store import CalendarStore
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,12 @@ class Host:
         # --- Strategy hosting: store, supervisor ----------------------------------------------
 
         # --- Schedules and exchange calendar --------------------------------------------------
+        # The shipped holiday lists are written into the database (only years that are missing or
+        # changed; a trader's imported year is kept) and read into one immutable calendar value.
+        self.calendar_store = CalendarStore(self.db, self.clock)
+        self.calendar_store.sync_shipped()
+        self.calendar: ExchangeCalendar = self.calendar_store.load()
+
         self._background: list[BackgroundService] = []
         self._shutdown_hooks: list[Callable[[], None]] = []
         self._started = False

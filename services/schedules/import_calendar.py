@@ -98,12 +98,13 @@ def _host_database_url(settings: Settings | None) -> str:
 
 
 def _summary(data: CalendarYear) -> str:
-    days = {kind: len({(e.day, e.exchange) for e in data.entries if e.kind is kind}) for kind in EntryKind}
+    """Counted in days (a holiday of eight exchanges is one holiday), for a quick sanity check."""
+    days = {kind: len({e.day for e in data.entries if e.kind is kind}) for kind in EntryKind}
     first, last = data.entries[0].day, data.entries[-1].day
     return (
-        f"{days[EntryKind.TRADING_HOLIDAY]} exchange holidays, "
-        f"{days[EntryKind.SPECIAL_SESSION]} special sessions, "
-        f"{days[EntryKind.SETTLEMENT_HOLIDAY]} settlement holidays, {first} to {last}"
+        f"trading holidays: {days[EntryKind.TRADING_HOLIDAY]}, "
+        f"special sessions: {days[EntryKind.SPECIAL_SESSION]}, "
+        f"settlement holidays: {days[EntryKind.SETTLEMENT_HOLIDAY]}, {first} to {last}"
     )
 
 
