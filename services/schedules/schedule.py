@@ -77,6 +77,29 @@ class Schedule:
             IGNORE_HOLIDAYS_KEY: self.ignore_holidays,
         }
 
+    def cron_start(self) -> dict[str, str | int]:
+        """APScheduler ``CronTrigger`` fields (use with ``timezone=IST``) firing at every listed
+        day's start. The job only asks the policy, which applies the calendar; starts moved by a
+        changed session (MCX evening-only, Muhurat) come from ``windows.next_start`` instead."""
+        return {
+            "day_of_week": ",".join(self.ordered_days()),
+            "hour": self.start.hour,
+            "minute": self.start.minute,
+        }
+
+    def cron_stop(self) -> dict[str, str | int] | None:
+        """``CronTrigger`` fields of the stop (None: runs until stopped). An overnight window stops
+        on the day after each listed day, whether or not that day is listed."""
+        if self.stop is None:
+            return None
+        shift = 1 if self.overnight else 0
+        days = sorted((DAY_NAMES.index(day) + shift) % 7 for day in self.days)
+        return {
+            "day_of_week": ",".join(DAY_NAMES[day] for day in days),
+            "hour": self.stop.hour,
+            "minute": self.stop.minute,
+        }
+
     def describe(self) -> str:
         """``09:15–15:30 IST mon–fri on NSE``-like text for logs and events."""
         stop = "until stopped" if self.stop is None else f"–{format_hhmm(self.stop)}"

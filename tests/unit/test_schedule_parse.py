@@ -153,3 +153,14 @@ def test_an_invalid_schedule_cannot_be_built_directly_either() -> None:
         Schedule(time(9, 15), None, frozenset())
     with pytest.raises(ValueError, match="exchange"):
         Schedule(time(9, 15), None, frozenset({"mon"}), exchange="NYSE")
+
+
+def test_cron_fields_fire_on_listed_days_and_overnight_stops_the_day_after() -> None:
+    market = parse_schedule(payload(schedule_days=["fri", "mon"]))
+    assert market.cron_start() == {"day_of_week": "mon,fri", "hour": 9, "minute": 15}
+    assert market.cron_stop() == {"day_of_week": "mon,fri", "hour": 15, "minute": 30}
+    overnight = parse_schedule(
+        payload(schedule_start="21:00", schedule_stop="02:00", schedule_days=["fri", "sun"])
+    )
+    assert overnight.cron_stop() == {"day_of_week": "mon,sat", "hour": 2, "minute": 0}
+    assert parse_schedule(payload(schedule_stop=None)).cron_stop() is None
