@@ -15,12 +15,15 @@ from database.engine import Database
 from database.migrate import upgrade_to_head
 from services.accounts import Accounts
 from services.apikeys import ApiKeys
+from services.broker.factory import build_broker
+from services.broker.interface import Broker
 from services.clock import Clock, SystemClock
 from services.crypto import Passwords, SecretBox, session_secret_key
 from services.host_logging import SecretRedactor
 from services.schedules.calendar import ExchangeCalendar
 from services.schedules.calendar_store import CalendarStore
 from services.settings import Settings
+from services.strategies.hosting import build_strategy_hosting
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +56,37 @@ class Host:
         self.api_keys = ApiKeys(self.db, self.box)
         self.accounts = Accounts(self.db, self.passwords, self.api_keys, settings.min_password_length)
         self.listen_url = self.url_for_address(settings.host_ip, settings.port)
+        self._background: list[BackgroundService] = []
+        self._shutdown_hooks: list[Callable[[], None]] = []
+        self._started = False
         # --- Broker: master contract, market data, sandbox / upstream ---------------------------
+        # The sandbox (or the upstream OpenAlgo server), the master contract it trades from, and
+        # the per-API-key order limit of /api/v1. Their threads start in start_background().
+        broker_runtime = build_broker(settings, self.db, self.clock, self.redactor)
+        self.broker: Broker = broker_runtime.broker
+        self.master_contract = broker_runtime.master_contract
+        self.sandbox_market = broker_runtime.sandbox_market
+        self.order_throttle = broker_runtime.order_throttle
+        for service in broker_runtime.background:
+            self.add_background(service)
+        for closer in broker_runtime.closers:
+            self.on_shutdown(closer)
 
         # --- Strategy hosting: store, supervisor ----------------------------------------------
+        # Strategies learn the URL the server really listens on and the admin's API key at each start.
+        hosting = build_strategy_hosting(
+            settings,
+            db=self.db,
+            box=self.box,
+            clock=self.clock,
+            redactor=self.redactor,
+            host_url=lambda: self.listen_url,
+            api_key=self.api_keys.primary,
+        )
+        self.strategies = hosting.strategies
+        self.supervisor = hosting.supervisor
+        self.strategy_hosting = hosting
+        self.add_background(self.supervisor)
 
         # --- Schedules and exchange calendar --------------------------------------------------
         # The shipped holiday lists are written into the database (only years that are missing or
@@ -63,10 +94,6 @@ class Host:
         self.calendar_store = CalendarStore(self.db, self.clock)
         self.calendar_store.sync_shipped()
         self.calendar: ExchangeCalendar = self.calendar_store.load()
-
-        self._background: list[BackgroundService] = []
-        self._shutdown_hooks: list[Callable[[], None]] = []
-        self._started = False
 
     @staticmethod
     def url_for_address(host_ip: str, port: int) -> str:

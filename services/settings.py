@@ -16,6 +16,7 @@ from typing import Any
 
 from dotenv import dotenv_values
 
+from services.broker.throttle import parse_rate_limit
 from services.errors import ConfigurationError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -146,8 +147,116 @@ class Settings:
     )
 
     # --- Broker: sandbox and upstream (issue: REST API on a sandbox broker) ------------------
+    broker: str = _setting(
+        "BROKER",
+        _choice("sandbox", "upstream"),
+        "sandbox",
+        "sandbox (paper trading on simulated data) or upstream (forward to a real OpenAlgo server)",
+    )
+    upstream_host: str | None = _setting(
+        "UPSTREAM_HOST", _url, None, "URL of the OpenAlgo server that BROKER=upstream forwards to"
+    )
+    upstream_api_key: str | None = _setting(
+        "UPSTREAM_API_KEY", _optional_text, None, "API key on that OpenAlgo server (never logged)"
+    )
+    upstream_timeout_s: float = _setting(
+        "UPSTREAM_TIMEOUT_S", _float_range(0.5, 300.0), 15.0, "Seconds to wait for the upstream server"
+    )
+    master_contract_delay_s: float = _setting(
+        "MASTER_CONTRACT_DELAY_S",
+        _float_range(0.0, 3600.0),
+        0.0,
+        "Artificial delay of the master-contract download, in seconds (for tests)",
+    )
+    sandbox_capital: float = _setting(
+        "SANDBOX_CAPITAL", _float_range(1000.0, 1e12), 10_000_000.0, "Starting funds of a paper account (₹)"
+    )
+    sandbox_match_interval_s: float = _setting(
+        "SANDBOX_MATCH_INTERVAL_S",
+        _float_range(0.05, 60.0),
+        0.5,
+        "Seconds between passes of the matcher over resting paper orders",
+    )
+    order_rate_limit: str = _setting(
+        "ORDER_RATE_LIMIT", parse_rate_limit, "10 per second", "Orders allowed per API key (429 beyond)"
+    )
+    history_max_candles: int = _setting(
+        "HISTORY_MAX_CANDLES",
+        _int_range(1000, 10_000_000),
+        600_000,
+        "Most candles one history request may return (a year of 1m candles is about 95,000)",
+    )
 
     # --- Strategy hosting (issue: supervisor, logs, env vars) --------------------------------
+    strategy_stop_grace_s: float = _setting(
+        "STRATEGY_STOP_GRACE_S",
+        _float_range(0.05, 600),
+        5.0,
+        "Seconds a stopping strategy gets after its stop signal before SIGKILL",
+    )
+    strategy_max_script_bytes: int = _setting(
+        "STRATEGY_MAX_SCRIPT_BYTES",
+        _int_range(1024, 16 * 1024 * 1024),
+        1024 * 1024,
+        "Largest strategy script accepted by upload and save, in bytes",
+    )
+    strategy_log_max_bytes: int = _setting(
+        "STRATEGY_LOG_MAX_BYTES",
+        _int_range(10_000, 1_000_000_000),
+        10_000_000,
+        "Size at which a strategy's run log continues in a new file",
+    )
+    strategy_log_max_files: int = _setting(
+        "STRATEGY_LOG_MAX_FILES",
+        _int_range(2, 10_000),
+        20,
+        "Log files kept per strategy (oldest deleted first; bounds a strategy's log size)",
+    )
+    strategy_tick_s: float = _setting(
+        "STRATEGY_TICK_S", _float_range(0.05, 2.0), 1.0, "Seconds between supervisor reconcile passes"
+    )
+    strategy_sample_s: float = _setting(
+        "STRATEGY_SAMPLE_S",
+        _float_range(0.2, 60.0),
+        3.0,
+        "Seconds between CPU/memory samples of running strategies (memory limits use them)",
+    )
+    strategy_restart_initial_s: float = _setting(
+        "STRATEGY_RESTART_INITIAL_S",
+        _float_range(0.05, 60.0),
+        1.0,
+        "First delay of the opt-in restart after a crash (doubles per failure)",
+    )
+    strategy_restart_max_s: float = _setting(
+        "STRATEGY_RESTART_MAX_S", _float_range(0.05, 3600.0), 60.0, "Longest delay between crash restarts"
+    )
+    strategy_restart_max_failures: int = _setting(
+        "STRATEGY_RESTART_MAX_FAILURES",
+        _int_range(1, 100),
+        5,
+        "Crashes in a row after which a strategy stays in error",
+    )
+    strategy_restart_healthy_s: float = _setting(
+        "STRATEGY_RESTART_HEALTHY_S",
+        _float_range(1.0, 86_400.0),
+        300.0,
+        "A run at least this long does not count as a failed start",
+    )
+    stream_heartbeat_s: float = _setting(
+        "STREAM_HEARTBEAT_S", _float_range(0.05, 120.0), 15.0, "Seconds between live-stream heartbeats"
+    )
+    stream_max_lifetime_s: float = _setting(
+        "STREAM_MAX_LIFETIME_S",
+        _float_range(1.0, 86_400.0),
+        300.0,
+        "A live stream ends after this long; the browser reconnects and resumes",
+    )
+    stream_max_concurrent: int = _setting(
+        "STREAM_MAX_CONCURRENT",
+        _int_range(1, 1000),
+        16,
+        "Open live streams allowed at once (each holds a server thread; keep below WAITRESS_THREADS)",
+    )
 
     # --- Schedules and exchange calendar (issue: schedules) ----------------------------------
 

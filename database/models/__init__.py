@@ -3,5 +3,14 @@
 from database.models.auth import ApiKey, User
 from database.models.base import Base
 from database.models.calendar import CalendarDay, CalendarYear
+from database.models.strategy import PythonStrategy, PythonStrategyVariable
 
-__all__ = ["ApiKey", "Base", "CalendarDay", "CalendarYear", "User"]
+__all__ = [
+    "ApiKey",
+    "Base",
+    "CalendarDay",
+    "CalendarYear",
+    "PythonStrategy",
+    "PythonStrategyVariable",
+    "User",
+]

@@ -1,0 +1,312 @@
+"""Capturing strategy output: named pipes read by one thread for every strategy.
+
+Each run writes stdout and stderr into two FIFOs (``<pipes_dir>/<token>.out|.err``). The host
+reads them with a single selector thread (no thread per strategy), splits the bytes into lines
+and hands them to the run's sink (its log). The strategy process also holds a read end it never
+uses: if the host dies, the strategy's writes do not fail with a broken pipe (they wait once the
+pipe buffer is full), and the restarted host reopens the FIFOs and the log continues. That is
+what makes adopting a strategy after a host crash possible.
+
+The same thread watches pidfds, so the supervisor hears of a process exit at once.
+All selector changes happen on the pump thread (requests are queued and the thread woken), so
+no file descriptor is closed while the thread may still use it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import selectors
+import stat
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from services.strategies.logs import STDERR, STDOUT
+
+log = logging.getLogger(__name__)
+
+READ_SIZE = 64 * 1024
+PARTIAL_FLUSH_S = 0.25  # a line without its newline yet is written after this long
+LONG_LINE = 64 * 1024  # a "line" this long is written even without a newline
+RELEASE_TIMEOUT_S = 5.0
+
+
+class OutputSink(Protocol):
+    """Where the lines of one run go (its RunLog)."""
+
+    def write(self, stream: str, lines: list[str]) -> None: ...
+
+
+@dataclass(eq=False)
+class Channel:
+    """The two FIFOs of one run, as the host holds them."""
+
+    token: str
+    paths: tuple[Path, Path]
+    read_fds: tuple[int, int]
+
+
+@dataclass(eq=False)
+class _Reader:
+    fd: int
+    stream: str
+    sink: OutputSink
+    buffer: bytearray = field(default_factory=bytearray)
+    partial_since: float | None = None
+    open: bool = True
+
+
+@dataclass(eq=False)
+class _ExitWatch:
+    fd: int
+    callback: Callable[[], None]
+
+
+def _pipe_paths(pipes_dir: Path, token: str) -> tuple[Path, Path]:
+    return pipes_dir / f"{token}.out", pipes_dir / f"{token}.err"
+
+
+def _is_fifo(path: Path) -> bool:
+    try:
+        return stat.S_ISFIFO(path.stat().st_mode)
+    except FileNotFoundError:
+        return False
+
+
+class OutputPump:
+    """One thread that moves every strategy's output into its log."""
+
+    def __init__(self) -> None:
+        self._selector: selectors.BaseSelector | None = None
+        self._thread: threading.Thread | None = None
+        self._commands: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._wake_r, self._wake_w = -1, -1
+        self._readers: dict[int, _Reader] = {}
+        self._running = False
+        self._lock = threading.Lock()
+
+    # Lifecycle ----------------------------------------------------------------------------------
+    def start(self) -> None:
+        with self._lock:
+            if self._running:
+                return
+            self._selector = selectors.DefaultSelector()
+            self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+            self._selector.register(self._wake_r, selectors.EVENT_READ, None)
+            self._running = True
+            self._thread = threading.Thread(target=self._run, name="strategy-output", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            if not self._running:
+                return
+            self._running = False
+        self._wake()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        selector = self._selector
+        if selector is not None:
+            for key in list(selector.get_map().values()):
+                if isinstance(key.data, (_Reader, _ExitWatch)):
+                    with contextlib.suppress(OSError):
+                        os.close(key.fd)
+            selector.close()
+        for fd in (self._wake_r, self._wake_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._readers.clear()
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    # Channels -----------------------------------------------------------------------------------
+    def open_channel(self, pipes_dir: Path, token: str) -> tuple[Channel, tuple[int, int]]:
+        """Create the run's FIFOs; returns the channel and the write ends for the child."""
+        pipes_dir.mkdir(parents=True, exist_ok=True)
+        paths = _pipe_paths(pipes_dir, token)
+        read_fds: list[int] = []
+        write_fds: list[int] = []
+        try:
+            for path in paths:
+                path.unlink(missing_ok=True)
+                os.mkfifo(path, 0o600)
+                # Reader first and non-blocking, so opening the writer does not block.
+                read_fds.append(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC))
+                write_fds.append(os.open(path, os.O_WRONLY | os.O_CLOEXEC))
+        except OSError:
+            for fd in read_fds + write_fds:
+                os.close(fd)
+            for path in paths:
+                path.unlink(missing_ok=True)
+            raise
+        channel = Channel(token, paths, (read_fds[0], read_fds[1]))
+        return channel, (write_fds[0], write_fds[1])
+
+    def reopen_channel(self, pipes_dir: Path, token: str) -> Channel | None:
+        """The FIFOs of a run from before a host restart, or None when they are gone."""
+        paths = _pipe_paths(pipes_dir, token)
+        if not all(_is_fifo(path) for path in paths):
+            return None
+        fds = [os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC) for path in paths]
+        return Channel(token, paths, (fds[0], fds[1]))
+
+    def attach(self, channel: Channel, sink: OutputSink) -> None:
+        """Start moving the channel's output into ``sink``."""
+
+        def register() -> None:
+            for fd, stream in zip(channel.read_fds, (STDOUT, STDERR), strict=True):
+                reader = _Reader(fd, stream, sink)
+                self._readers[fd] = reader
+                self._require_selector().register(fd, selectors.EVENT_READ, reader)
+
+        self._submit(register)
+
+    def release(self, channel: Channel) -> None:
+        """Move what is still in the pipes into the log, then close and remove the FIFOs.
+
+        Blocks until the pump has done it, so the caller can write the run footer after the
+        last line of output.
+        """
+        done = threading.Event()
+
+        def drain_and_close() -> None:
+            try:
+                for fd in channel.read_fds:
+                    reader = self._readers.pop(fd, None)
+                    if reader is not None:
+                        self._drain(reader, final=True)
+                        if reader.open:
+                            self._require_selector().unregister(fd)
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
+                for path in channel.paths:
+                    path.unlink(missing_ok=True)
+            finally:
+                done.set()
+
+        if not self._submit(drain_and_close):
+            return
+        if not done.wait(RELEASE_TIMEOUT_S):
+            log.warning("Output of run %s was not released in time", channel.token)
+
+    def discard(self, channel: Channel) -> None:
+        """Close a channel that was never attached (the spawn failed)."""
+        for fd in channel.read_fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        for path in channel.paths:
+            path.unlink(missing_ok=True)
+
+    def watch_exit(self, pid: int, callback: Callable[[], None]) -> None:
+        """Call ``callback`` on the pump thread when process ``pid`` ends (if pidfds exist)."""
+        if not hasattr(os, "pidfd_open"):
+            return  # the reconcile loop still notices the exit within a tick
+        try:
+            fd = os.pidfd_open(pid)
+        except OSError:
+            callback()  # already gone
+            return
+
+        def register() -> None:
+            self._require_selector().register(fd, selectors.EVENT_READ, _ExitWatch(fd, callback))
+
+        if not self._submit(register):
+            os.close(fd)
+
+    # Pump thread --------------------------------------------------------------------------------
+    def _submit(self, command: Callable[[], None]) -> bool:
+        if not self._running:
+            return False
+        self._commands.put(command)
+        self._wake()
+        return True
+
+    def _wake(self) -> None:
+        with contextlib.suppress(OSError):
+            os.write(self._wake_w, b"x")
+
+    def _require_selector(self) -> selectors.BaseSelector:
+        if self._selector is None:
+            raise RuntimeError("the output pump is not started")
+        return self._selector
+
+    def _run(self) -> None:
+        selector = self._require_selector()
+        while self._running:
+            pending = any(reader.partial_since is not None for reader in self._readers.values())
+            try:
+                ready = selector.select(PARTIAL_FLUSH_S if pending else None)
+            except OSError:
+                log.exception("Strategy output selector failed")
+                time.sleep(0.1)
+                continue
+            for key, _mask in ready:
+                try:
+                    self._handle(key)
+                except Exception:
+                    log.exception("Strategy output handling failed")
+            self._flush_stale_partials()
+
+    def _handle(self, key: selectors.SelectorKey) -> None:
+        data = key.data
+        if data is None:
+            with contextlib.suppress(BlockingIOError):
+                while os.read(self._wake_r, 4096):
+                    pass
+            while not self._commands.empty():
+                self._commands.get_nowait()()
+        elif isinstance(data, _Reader):
+            self._drain(data, final=False)
+        elif isinstance(data, _ExitWatch):
+            self._require_selector().unregister(data.fd)
+            os.close(data.fd)
+            data.callback()
+
+    def _drain(self, reader: _Reader, *, final: bool) -> None:
+        """Read what is available (bounded per turn so one chatty strategy cannot starve others)."""
+        budget = 16 * READ_SIZE if not final else 256 * READ_SIZE
+        while reader.open and budget > 0:
+            try:
+                chunk = os.read(reader.fd, READ_SIZE)
+            except BlockingIOError:
+                break
+            except OSError:
+                chunk = b""
+            if not chunk:
+                # Every writer closed its end: unregister, or the selector would spin on it.
+                reader.open = False
+                self._require_selector().unregister(reader.fd)
+                break
+            budget -= len(chunk)
+            reader.buffer += chunk
+            self._emit(reader)
+        if final or not reader.open:
+            self._emit(reader, flush=True)
+
+    def _emit(self, reader: _Reader, *, flush: bool = False) -> None:
+        buffer = reader.buffer
+        cut = buffer.rfind(b"\n") + 1
+        if flush or len(buffer) - cut >= LONG_LINE:
+            cut = len(buffer)
+        if cut:
+            text = bytes(buffer[:cut]).decode("utf-8", "replace")
+            del buffer[:cut]
+            lines = [line.removesuffix("\r") for line in text.split("\n")]
+            if lines and lines[-1] == "" and text.endswith("\n"):
+                lines.pop()
+            reader.sink.write(reader.stream, lines)
+        reader.partial_since = (reader.partial_since or time.monotonic()) if buffer else None
+
+    def _flush_stale_partials(self) -> None:
+        now = time.monotonic()
+        for reader in self._readers.values():
+            if reader.partial_since is not None and now - reader.partial_since >= PARTIAL_FLUSH_S:
+                self._emit(reader, flush=True)

@@ -1,0 +1,120 @@
+"""Wiring of Python strategy hosting: builds every part from the host's settings and services.
+
+``Host`` calls ``build_strategy_hosting`` once; nothing starts here (the supervisor starts with
+the host's background services).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from database.engine import Database
+from services.clock import Clock
+from services.crypto import SecretBox
+from services.host_logging import SecretRedactor
+from services.settings import Settings
+from services.strategies.catalog import Strategies
+from services.strategies.env_vars import EnvVars
+from services.strategies.events import ChangeNotifier, EventBus
+from services.strategies.launcher import Launcher, ProcessLauncher
+from services.strategies.log_reader import LogReader
+from services.strategies.logs import StrategyLogs
+from services.strategies.repository import StrategyRepository
+from services.strategies.restart_policy import RestartPolicy
+from services.strategies.runs import HostFacts, Runs, RunsConfig
+from services.strategies.store import ScriptStore
+from services.strategies.streams import StreamConfig, StreamSlots
+from services.strategies.supervisor import Supervisor, SupervisorConfig
+
+
+@dataclass(frozen=True)
+class StrategyHosting:
+    strategies: Strategies
+    supervisor: Supervisor
+    events: EventBus
+    log_changes: ChangeNotifier
+    stream_slots: StreamSlots
+    stream_config: StreamConfig
+
+
+def build_strategy_hosting(
+    settings: Settings,
+    *,
+    db: Database,
+    box: SecretBox,
+    clock: Clock,
+    redactor: SecretRedactor,
+    host_url: Callable[[], str],
+    api_key: Callable[[], str | None],
+    launcher: Launcher | None = None,
+) -> StrategyHosting:
+    repository = StrategyRepository(db)
+    store = ScriptStore(settings.strategies_dir / "scripts")
+    env_vars = EnvVars(db, box, redactor)
+    log_root = settings.log_dir / "strategies"
+    log_changes = ChangeNotifier()
+    logs = StrategyLogs(
+        log_root,
+        settings.strategy_log_max_bytes,
+        settings.strategy_log_max_files,
+        clock,
+        on_change=log_changes.bump,
+    )
+    reader = LogReader(log_root)
+    launcher = launcher or ProcessLauncher()
+    runs = Runs(
+        repository=repository,
+        store=store,
+        env_vars=env_vars,
+        logs=logs,
+        reader=reader,
+        launcher=launcher,
+        clock=clock,
+        config=RunsConfig(
+            # The host's own interpreter, never a PATH lookup: strategies get the host's packages.
+            python=sys.executable,
+            stop_grace_s=settings.strategy_stop_grace_s,
+            pipes_root=log_root,
+            policy=RestartPolicy(
+                initial_delay_s=settings.strategy_restart_initial_s,
+                max_delay_s=settings.strategy_restart_max_s,
+                max_failures=settings.strategy_restart_max_failures,
+                healthy_after_s=settings.strategy_restart_healthy_s,
+            ),
+        ),
+        host=HostFacts(host_url=host_url, api_key=api_key, environ=lambda: os.environ),
+    )
+    events = EventBus()
+    supervisor = Supervisor(
+        runs=runs,
+        launcher=launcher,
+        logs=logs,
+        clock=clock,
+        events=events,
+        config=SupervisorConfig(
+            tick_s=settings.strategy_tick_s,
+            sample_s=settings.strategy_sample_s,
+            stop_grace_s=settings.strategy_stop_grace_s,
+        ),
+    )
+    strategies = Strategies(
+        repository=repository,
+        store=store,
+        env_vars=env_vars,
+        logs=logs,
+        reader=reader,
+        supervisor=supervisor,
+        clock=clock,
+        max_script_bytes=settings.strategy_max_script_bytes,
+    )
+    return StrategyHosting(
+        strategies=strategies,
+        supervisor=supervisor,
+        events=events,
+        log_changes=log_changes,
+        stream_slots=StreamSlots(settings.stream_max_concurrent),
+        stream_config=StreamConfig(settings.stream_heartbeat_s, settings.stream_max_lifetime_s),
+    )

@@ -1,0 +1,286 @@
+"""One run of a strategy, from spawn to footer: the mechanics the supervisor calls under a slot lock.
+
+``Runs`` knows how to start a process (environment, log header, spawn, bookkeeping in the
+database), how to ask it to stop, and how to close a run once the process has ended (kill what is
+left, drain its output, write the footer, decide the next status). It never waits for a process:
+waiting is the reconcile loop's job.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import signal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from services.clock import Clock
+from services.errors import HostError
+from services.strategies.child_env import Injected, build_child_environment
+from services.strategies.env_vars import EnvVars
+from services.strategies.launcher import ExitStatus, Launcher, LaunchSpec
+from services.strategies.log_reader import LogReader
+from services.strategies.logs import RunLog, StrategyLogs
+from services.strategies.repository import (
+    DESIRED_RUNNING,
+    DESIRED_STOPPED,
+    RUN_CLEARED,
+    StrategyRecord,
+    StrategyRepository,
+)
+from services.strategies.restart_policy import RestartPolicy
+from services.strategies.slots import Slot, StopRequest
+from services.strategies.state import Status
+from services.strategies.store import ScriptStore
+
+log = logging.getLogger(__name__)
+
+ERROR_LINES = 20
+STOP_REASONS = {
+    "manual": "stopped by user",
+    "shutdown": "stopped by shutdown",
+    "schedule": "stopped by schedule",
+    "stop all": "stopped by stop all",
+}
+
+
+def describe_stop(reason: str) -> str:
+    return STOP_REASONS.get(reason, f"stopped: {reason}")
+
+
+def duration_text(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
+
+
+@dataclass(frozen=True)
+class RunsConfig:
+    python: str
+    stop_grace_s: float
+    pipes_root: Path
+    policy: RestartPolicy
+
+
+@dataclass(frozen=True)
+class HostFacts:
+    """What a strategy is told about the host, read at each start (the URL can change)."""
+
+    host_url: Callable[[], str]
+    api_key: Callable[[], str | None]
+    environ: Callable[[], Mapping[str, str]]
+
+
+class Runs:
+    def __init__(
+        self,
+        *,
+        repository: StrategyRepository,
+        store: ScriptStore,
+        env_vars: EnvVars,
+        logs: StrategyLogs,
+        reader: LogReader,
+        launcher: Launcher,
+        clock: Clock,
+        config: RunsConfig,
+        host: HostFacts,
+    ) -> None:
+        self.repository = repository
+        self._store = store
+        self._env_vars = env_vars
+        self._logs = logs
+        self._reader = reader
+        self._launcher = launcher
+        self._clock = clock
+        self.config = config
+        self._host = host
+
+    def pipes_dir(self, strategy_id: str) -> Path:
+        return self.config.pipes_root / strategy_id / ".pipes"
+
+    # Start --------------------------------------------------------------------------------------
+    def save(self, slot: Slot, **values: Any) -> None:
+        """Write columns of the strategy's row and keep the fresh row in the slot."""
+        slot.record = self.repository.update(slot.strategy_id, **values)
+
+    def spawn(self, slot: Slot, reason: str) -> None:
+        """Start a process for ``slot`` (status starting → running, or error with the cause)."""
+        record = slot.record
+        slot.move(Status.STARTING, "starting", reason)
+        slot.retry_at = None
+        token = secrets.token_hex(16)
+        try:
+            variables = self._env_vars.resolved(record.id)
+            injected = self._injected(record, token)
+        except HostError as error:  # e.g. SecretUnreadable: shown as the error, nothing wiped
+            self._fail_start(slot, error.message, run=None)
+            return
+        run = self._logs.begin_run(record.id)
+        script = self._store.path_for(record.id)
+        run.host_line(
+            f"=== Run {run.run} of '{record.name}' ({record.id}) · started: {reason} · "
+            f"{self.config.python} -u {record.file_name} ==="
+        )
+        self.save(slot, run_token=token, run_pid=None, run_log=run.current_file)
+        if not script.is_file():
+            self._fail_start(slot, "The script file is missing from strategies/scripts/.", run)
+            return
+        spec = LaunchSpec(
+            argv=[self.config.python, "-u", str(script)],
+            env=build_child_environment(self._host.environ(), variables, injected),
+            cwd=script.parent,
+            token=token,
+            pipes_dir=self.pipes_dir(record.id),
+            sink=run,
+        )
+        try:
+            process = self._launcher.spawn(spec)
+        except OSError as exc:
+            self._fail_start(slot, f"Could not start the process: {exc.strerror or exc}", run)
+            return
+        slot.process, slot.run = process, run
+        slot.started_mono = self._clock.monotonic()
+        slot.stop, slot.sample, slot.last_lines = None, None, ()
+        self.save(
+            slot,
+            desired_state=DESIRED_RUNNING,
+            run_pid=process.pid,
+            run_create_time=process.create_time,
+            last_started=self._clock.now(),
+            exit_code=None,
+            exit_signal=None,
+            error=None,
+            stop_reason=None,
+        )
+        slot.move(Status.RUNNING, "started", None)
+        log.info("Strategy %s started (pid %s, %s)", record.id, process.pid, reason)
+
+    def _injected(self, record: StrategyRecord, token: str) -> Injected:
+        return Injected(
+            strategy_id=record.id,
+            strategy_name=record.name,
+            host_url=self._host.host_url(),
+            api_key=self._host.api_key(),
+            exchange=record.exchange,
+            run_token=token,
+        )
+
+    def _fail_start(self, slot: Slot, message: str, run: RunLog | None) -> None:
+        if run is not None:
+            run.host_line(f"=== Run could not start: {message} ===")
+            run.close()
+        self.save(
+            slot,
+            desired_state=DESIRED_STOPPED,
+            error=message,
+            exit_code=None,
+            exit_signal=None,
+            last_stopped=self._clock.now(),
+            **RUN_CLEARED,
+        )
+        slot.process, slot.run, slot.started_mono = None, None, None
+        slot.move(Status.ERROR, "error", message)
+        log.warning("Strategy %s could not start: %s", slot.strategy_id, message)
+
+    # Stop ---------------------------------------------------------------------------------------
+    def request_stop(self, slot: Slot, request: StopRequest, stop_signal: str) -> None:
+        """Send the strategy's stop signal to its process group; the loop escalates later."""
+        if slot.process is None:
+            return
+        slot.stop = request
+        slot.move(Status.STOPPING, "stopping", describe_stop(request.reason))
+        signum = signal.SIGINT if stop_signal == "SIGINT" else signal.SIGTERM
+        if slot.run is not None:
+            slot.run.host_line(
+                f"=== Stop requested ({describe_stop(request.reason)}): sending {stop_signal} ==="
+            )
+        self._launcher.send_signal(slot.process, signum)
+
+    def escalate(self, slot: Slot) -> None:
+        """The grace period is over: SIGKILL the process group."""
+        if slot.process is None or slot.stop is None or slot.stop.killed:
+            return
+        slot.stop = replace(slot.stop, killed=True)
+        if slot.run is not None:
+            slot.run.host_line(
+                f"=== Still running {self.config.stop_grace_s:g} s after the stop signal: sending SIGKILL ==="
+            )
+        self._launcher.send_signal(slot.process, signal.SIGKILL)
+
+    # End ----------------------------------------------------------------------------------------
+    def close_run(self, slot: Slot, exit_status: ExitStatus, note: str | None = None) -> None:
+        """The process ended: clean up, write the footer and move to the next status."""
+        process = slot.process
+        if process is None:
+            return
+        killed = self._launcher.finish([process])
+        seconds = self._clock.monotonic() - (slot.started_mono or self._clock.monotonic())
+        outcome = self._outcome(slot, exit_status, seconds)
+        if slot.run is not None:
+            extra = f" · {killed} leftover process(es) killed" if killed else ""
+            slot.run.host_line(
+                f"=== Run ended · pid {process.pid} · {exit_status.describe()} · ran {duration_text(seconds)}"
+                f" · {note or outcome.summary}{extra} ==="
+            )
+            slot.run.close()
+        slot.process, slot.run, slot.started_mono, slot.stop, slot.sample = None, None, None, None, None
+        if outcome.status is not Status.STOPPED:
+            slot.last_lines = tuple(self._reader.last_lines(slot.strategy_id, ERROR_LINES))
+        self.save(
+            slot,
+            desired_state=DESIRED_RUNNING if outcome.keep_running else DESIRED_STOPPED,
+            last_stopped=self._clock.now(),
+            exit_code=exit_status.code,
+            exit_signal=exit_status.signal,
+            error=outcome.error,
+            stop_reason=outcome.summary,
+            **RUN_CLEARED,
+        )
+        slot.move(outcome.status, outcome.event, outcome.reason)
+        log.info("Strategy %s ended: %s (%s)", slot.strategy_id, exit_status.describe(), outcome.summary)
+
+    def _outcome(self, slot: Slot, exit_status: ExitStatus, seconds: float) -> _Outcome:
+        stop = slot.stop
+        if stop is not None:
+            summary = describe_stop(stop.reason)
+            if stop.outcome is Status.ERROR:
+                return _Outcome(Status.ERROR, "error", summary, stop.error, stop.error, False)
+            return _Outcome(Status.STOPPED, "stopped", summary, None, summary, stop.keep_desired)
+        if exit_status.clean or not exit_status.known:
+            summary = "ended by itself" if exit_status.known else "ended while adopted"
+            return _Outcome(Status.STOPPED, "stopped", summary, None, summary, False)
+        return self._crash_outcome(slot, exit_status, seconds)
+
+    def _crash_outcome(self, slot: Slot, exit_status: ExitStatus, seconds: float) -> _Outcome:
+        policy = self.config.policy
+        crash = f"Crashed: {exit_status.describe()}"
+        if not slot.record.restart_on_crash:
+            slot.failures = 0
+            return _Outcome(Status.ERROR, "crashed", "crashed", crash, crash, False)
+        slot.failures = policy.failures_after_crash(slot.failures, seconds)
+        if policy.gives_up(slot.failures):
+            message = f"{crash}. Gave up after {slot.failures} failed runs in a row."
+            slot.failures = 0
+            return _Outcome(Status.ERROR, "crashed", "crashed", message, message, False)
+        delay = policy.delay(max(1, slot.failures))
+        slot.retry_at = self._clock.monotonic() + delay
+        reason = (
+            f"{crash}; restarting in {delay:g} s (failure {slot.failures} of {policy.max_failures})"
+            if slot.failures
+            else f"{crash} after a healthy run; restarting in {delay:g} s"
+        )
+        return _Outcome(Status.WAITING, "restarting", "crashed, restart pending", crash, reason, True)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: Status
+    event: str
+    summary: str
+    error: str | None
+    reason: str | None
+    keep_running: bool

@@ -1,0 +1,105 @@
+"""The status board: one JSON-ready entry per strategy, as ``/python/status`` and events show it.
+
+Entries combine the stored record (settings, last outcome), the supervisor's lock-free runtime
+view (status, pid, cached CPU/memory samples) and extensions plugged in by other features (the
+scheduler adds ``scheduled``, ``next_start``, ``next_stop``). Nothing here touches a process.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from services.clock import Clock, ist_iso
+from services.strategies.repository import StrategyRecord
+from services.strategies.slots import Runtime, Slot
+from services.strategies.state import Status
+
+log = logging.getLogger(__name__)
+
+StatusExtension = Callable[[str], Mapping[str, Any]]
+MasterContractSource = Callable[[], Mapping[str, Any]]
+
+DEFAULT_EXTRAS: Mapping[str, Any] = {"scheduled": False, "next_start": None, "next_stop": None}
+#: Without a master-contract service wired in, nothing waits for one.
+NO_MASTER_CONTRACT: Mapping[str, Any] = {"status": "not_required", "ready": True}
+
+
+def status_entry(
+    record: StrategyRecord,
+    runtime: Runtime,
+    now_mono: float,
+    extensions: list[StatusExtension],
+) -> dict[str, Any]:
+    """The full status of one strategy."""
+    running = runtime.status in {Status.RUNNING, Status.STOPPING}
+    sample = runtime.sample if running else None
+    entry: dict[str, Any] = {
+        "id": record.id,
+        "name": record.name,
+        "file_name": record.file_name,
+        "status": runtime.status.value,
+        "reason": runtime.reason,
+        "pid": runtime.pid,
+        **DEFAULT_EXTRAS,
+        "last_started": ist_iso(record.last_started),
+        "last_stopped": ist_iso(record.last_stopped),
+        "exit_code": record.exit_code,
+        "exit_signal": record.exit_signal,
+        "error": record.error if runtime.status in {Status.ERROR, Status.WAITING} else None,
+        "stop_reason": record.stop_reason,
+        "desired_state": record.desired_state,
+        "cpu_percent": None if sample is None else round(sample.cpu_percent, 1),
+        "rss_mb": None if sample is None else round(sample.rss_bytes / 1_048_576, 1),
+        "uptime_s": (
+            round(max(0.0, now_mono - runtime.started_mono), 1)
+            if running and runtime.started_mono is not None
+            else None
+        ),
+        "exchange": record.exchange,
+        "restart_on_crash": record.restart_on_crash,
+        "stop_signal": record.stop_signal,
+        "memory_limit_mb": record.memory_limit_mb,
+        "restart_failures": runtime.failures,
+        "retry_in_s": (
+            round(max(0.0, runtime.retry_at - now_mono), 1) if runtime.retry_at is not None else None
+        ),
+        "last_lines": list(runtime.last_lines) if runtime.status is Status.ERROR else [],
+        "created_at": ist_iso(record.created_at),
+    }
+    for extension in extensions:
+        try:
+            entry.update(extension(record.id))
+        except Exception:
+            log.exception("A status extension failed for strategy %s", record.id)
+    entry["id"] = record.id
+    return entry
+
+
+class StatusBoard:
+    """Builds status entries; other features plug in extensions and the master-contract source."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._extensions: list[StatusExtension] = []
+        self._master_contract: MasterContractSource = lambda: NO_MASTER_CONTRACT
+
+    def add_extension(self, extension: StatusExtension) -> None:
+        self._extensions.append(extension)
+
+    def set_master_contract_source(self, source: MasterContractSource) -> None:
+        self._master_contract = source
+
+    def entry(self, slot: Slot) -> dict[str, Any]:
+        return status_entry(slot.record, slot.view, self._clock.monotonic(), self._extensions)
+
+    def board(self, slots: list[Slot]) -> dict[str, Any]:
+        """``/python/status``: every strategy (oldest first), the master contract, IST now."""
+        now = self._clock.monotonic()
+        ordered = sorted(slots, key=lambda slot: (slot.record.created_at, slot.strategy_id))
+        return {
+            "strategies": [status_entry(slot.record, slot.view, now, self._extensions) for slot in ordered],
+            "master_contract": dict(self._master_contract()),
+            "now_ist": ist_iso(self._clock.now()),
+        }

@@ -1,0 +1,413 @@
+"""The process supervisor: desired state vs reality, reconciled by a loop, never by waiting.
+
+Requests change what a strategy should do (start, stop) and act at once (spawn, send the stop
+signal), then return. The reconcile ``tick`` (every ``tick_s``, and at once when a process exits)
+does everything that takes time: reaps exits, escalates overdue stops to SIGKILL, restarts after
+a crash when the trader opted in, starts what should run once its start gate opens, samples CPU
+and memory and enforces memory limits.
+
+Locking: one lock per strategy, held only for short state changes (a spawn, a signal, a reap),
+never while waiting for a process. The loop skips a strategy whose lock is busy and comes back
+on the next tick. Status readers use the slots' immutable views and take no lock.
+
+The supervisor is also the host's ``BackgroundService``: ``start()`` with no argument adopts or
+kills the previous host's leftovers and starts the loop; ``stop()`` with no argument is the
+graceful host shutdown. With a strategy id they start or stop that strategy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, overload
+
+from services.clock import Clock
+from services.errors import Conflict, NotFound, Unavailable
+from services.strategies.events import EventBus
+from services.strategies.launcher import Launcher
+from services.strategies.logs import StrategyLogs
+from services.strategies.recovery import recover_run
+from services.strategies.registry import SlotRegistry
+from services.strategies.repository import DESIRED_RUNNING, DESIRED_STOPPED, StrategyRecord
+from services.strategies.runs import Runs, describe_stop
+from services.strategies.slots import Runtime, Slot, StopRequest
+from services.strategies.state import ACTIVE, Status
+from services.strategies.status import MasterContractSource, StatusBoard, StatusExtension
+from services.strategies.validation import SettingsChange
+
+log = logging.getLogger(__name__)
+
+StartGate = Callable[[StrategyRecord], str | None]
+RequestListener = Callable[[str, str, str], None]
+
+
+@dataclass(frozen=True)
+class SupervisorConfig:
+    tick_s: float = 1.0
+    sample_s: float = 3.0
+    stop_grace_s: float = 5.0
+
+
+class Supervisor:
+    """Starts, stops, watches and restores hosted strategies."""
+
+    name = "strategy supervisor"
+
+    def __init__(
+        self,
+        *,
+        runs: Runs,
+        launcher: Launcher,
+        logs: StrategyLogs,
+        clock: Clock,
+        events: EventBus,
+        config: SupervisorConfig,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._runs = runs
+        self._launcher = launcher
+        self._logs = logs
+        self._clock = clock
+        self._events = events
+        self._config = config
+        self._sleep = sleep
+        self._board = StatusBoard(clock)
+        self._slots = SlotRegistry(runs.repository, self._board, events)
+        self._running = False
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._next_sample = 0.0
+        self._start_gate: StartGate | None = None
+        self._listeners: list[RequestListener] = []
+
+    # Seams for other features ---------------------------------------------------------------------
+    def set_start_gate(self, gate: StartGate | None) -> None:
+        """``gate(record)`` returns why a strategy may not start yet (status ``waiting``), or None."""
+        self._start_gate = gate
+        self.wake()
+
+    def add_status_extension(self, extension: StatusExtension) -> None:
+        """``extension(strategy_id)`` returns extra fields merged into its status entry."""
+        self._board.add_extension(extension)
+
+    def set_master_contract_source(self, source: MasterContractSource) -> None:
+        """``source()`` returns ``{"status": ..., "ready": ...}`` for ``/python/status``."""
+        self._board.set_master_contract_source(source)
+
+    def add_request_listener(self, listener: RequestListener) -> None:
+        """``listener(strategy_id, "start" | "stop", reason)`` hears every start/stop request."""
+        self._listeners.append(listener)
+
+    # Service lifecycle and strategy start/stop ---------------------------------------------------
+    @overload
+    def start(self) -> None: ...
+
+    @overload
+    def start(self, strategy_id: str, *, reason: str = "manual") -> Runtime: ...
+
+    def start(self, strategy_id: str | None = None, *, reason: str = "manual") -> Runtime | None:
+        """No argument: start the service. With an id: start that strategy (``reason`` is logged)."""
+        if strategy_id is None:
+            self._start_service()
+            return None
+        return self._start_strategy(strategy_id, reason)
+
+    @overload
+    def stop(self) -> None: ...
+
+    @overload
+    def stop(self, strategy_id: str, *, reason: str = "manual") -> Runtime: ...
+
+    def stop(self, strategy_id: str | None = None, *, reason: str = "manual") -> Runtime | None:
+        """No argument: graceful host shutdown. With an id: stop that strategy."""
+        if strategy_id is None:
+            self._stop_service()
+            return None
+        return self._stop_strategy(strategy_id, reason)
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def wake(self) -> None:
+        """Run the reconcile loop now (a process exited, a gate may have opened...)."""
+        self._wake.set()
+
+    def _start_service(self) -> None:
+        if self._running:
+            return
+        self._launcher.start(on_exit=self.wake)
+        for slot in self._all_slots():
+            with self._locked(slot):
+                recover_run(
+                    slot, runs=self._runs, launcher=self._launcher, logs=self._logs, clock=self._clock
+                )
+        self._running = True
+        self._thread = threading.Thread(target=self._loop, name="strategy-supervisor", daemon=True)
+        self._thread.start()
+
+    def _stop_service(self) -> None:
+        if not self._running:
+            return
+        self._running = False
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        for slot in self._all_slots():
+            with self._locked(slot):
+                if slot.status is Status.RUNNING:
+                    self._request_stop(slot, "shutdown", keep_desired=True)
+        deadline = self._clock.monotonic() + self._config.stop_grace_s + 5.0
+        while self._clock.monotonic() < deadline and any(slot.process for slot in self._all_slots()):
+            for slot in self._all_slots():
+                with self._locked(slot):
+                    self._reconcile_process(slot, self._clock.monotonic())
+            self._sleep(0.02)
+        self._launcher.close()
+        log.info("Strategy supervisor stopped")
+
+    def _loop(self) -> None:
+        while self._running:
+            try:
+                self.tick()
+            except Exception:
+                log.exception("Supervisor tick failed")
+            self._wake.wait(self._config.tick_s)
+            self._wake.clear()
+
+    # Strategy operations --------------------------------------------------------------------------
+    def _start_strategy(self, strategy_id: str, reason: str) -> Runtime:
+        slot = self._slot(strategy_id)
+        self._require_running()
+        self._tell_listeners(strategy_id, "start", reason)
+        with self._locked(slot):
+            if slot.status in {Status.RUNNING, Status.STARTING}:
+                raise Conflict("The strategy is already running.")
+            if slot.status is Status.STOPPING:
+                raise Conflict("The strategy is still stopping; start it again once it has stopped.")
+            slot.failures = 0
+            self._try_start(slot, reason)
+            return slot.view
+
+    def _stop_strategy(self, strategy_id: str, reason: str) -> Runtime:
+        slot = self._slot(strategy_id)
+        self._tell_listeners(strategy_id, "stop", reason)
+        with self._locked(slot):
+            if slot.status is Status.STOPPING:
+                return slot.view
+            if slot.status is Status.WAITING:
+                self._runs.save(slot, desired_state=DESIRED_STOPPED, stop_reason=describe_stop(reason))
+                slot.retry_at, slot.start_reason = None, None
+                slot.move(Status.STOPPED, "stopped", describe_stop(reason))
+                return slot.view
+            if slot.status is not Status.RUNNING:
+                raise Conflict("The strategy is not running.")
+            self._request_stop(slot, reason, keep_desired=False)
+            return slot.view
+
+    def stop_all(self, reason: str = "stop all") -> int:
+        """Stop every running or waiting strategy (the kill switch). Returns how many."""
+        count = 0
+        for slot in self._all_slots():
+            if slot.status in {Status.RUNNING, Status.WAITING}:
+                with contextlib.suppress(Conflict, NotFound):
+                    self._stop_strategy(slot.strategy_id, reason)
+                    count += 1
+        return count
+
+    def clear_error(self, strategy_id: str) -> Runtime:
+        slot = self._slot(strategy_id)
+        with self._locked(slot):
+            if slot.status is not Status.ERROR:
+                raise Conflict("There is no error to clear.")
+            self._runs.save(slot, error=None)
+            slot.last_lines, slot.failures = (), 0
+            slot.move(Status.STOPPED, "cleared", None)
+            return slot.view
+
+    def update_settings(self, strategy_id: str, change: SettingsChange) -> StrategyRecord:
+        """Apply validated settings; the exchange cannot change while the strategy runs."""
+        slot = self._slot(strategy_id)
+        values: dict[str, Any] = {
+            key: getattr(change, key)
+            for key in ("name", "exchange", "restart_on_crash", "stop_signal", "memory_limit_mb")
+            if getattr(change, key) is not None
+        }
+        if change.clear_memory_limit:
+            values["memory_limit_mb"] = None
+        with self._locked(slot):
+            if change.needs_stopped and slot.status in ACTIVE:
+                raise Conflict("Stop the strategy before changing its exchange.")
+            if values:
+                self._runs.save(slot, **values)
+                slot.pending_events.append("updated")
+            return slot.record
+
+    @contextmanager
+    def editing(self, strategy_id: str) -> Iterator[StrategyRecord]:
+        """Hold the strategy still (no start) while its script or variables change; 409 if running."""
+        slot = self._slot(strategy_id)
+        with self._locked(slot):
+            if slot.status in ACTIVE:
+                raise Conflict("Stop the strategy first: it cannot be changed while it runs.")
+            yield slot.record
+
+    @contextmanager
+    def retiring(self, strategy_id: str) -> Iterator[StrategyRecord]:
+        """Delete: refused while running; once the block succeeds the strategy is forgotten."""
+        slot = self._slot(strategy_id)
+        with self._locked(slot):
+            if slot.status in ACTIVE:
+                raise Conflict("Stop the strategy before deleting it.")
+            yield slot.record
+            self._slots.forget(slot)
+        self._events.publish("deleted", strategy_id, {"id": strategy_id})
+
+    def register(self, record: StrategyRecord) -> None:
+        """Take a newly created strategy under supervision."""
+        self._slots.add(record)
+
+    # Status ------------------------------------------------------------------------------------------
+    def runtime(self, strategy_id: str) -> Runtime:
+        return self._slot(strategy_id).view
+
+    def is_active(self, strategy_id: str) -> bool:
+        return self._slot(strategy_id).view.status in ACTIVE
+
+    def status_entry(self, strategy_id: str) -> dict[str, Any]:
+        return self._board.entry(self._slot(strategy_id))
+
+    def status(self) -> dict[str, Any]:
+        """``/python/status``: every strategy, the master contract, the time in IST."""
+        return self._board.board(self._all_slots())
+
+    # The reconcile loop -----------------------------------------------------------------------------
+    def tick(self) -> None:
+        """One reconcile pass over every strategy (public so tests can drive it)."""
+        now = self._clock.monotonic()
+        for slot in self._all_slots():
+            if not slot.lock.acquire(blocking=False):
+                continue  # a request is changing it; the next tick looks again
+            try:
+                self._reconcile(slot, now)
+            except Exception:
+                log.exception("Reconciling strategy %s failed", slot.strategy_id)
+            finally:
+                slot.lock.release()
+                self._flush_events(slot)
+        if now >= self._next_sample:
+            self._next_sample = now + self._config.sample_s
+            self._sample()
+
+    def _reconcile(self, slot: Slot, now: float) -> None:
+        if slot.retired:
+            return
+        if slot.process is not None:
+            self._reconcile_process(slot, now)
+            return
+        if not (self._running and slot.desired_running and slot.status in {Status.STOPPED, Status.WAITING}):
+            return
+        if slot.retry_at is not None and now < slot.retry_at:
+            return
+        self._try_start(slot, slot.start_reason or "restore")
+
+    def _reconcile_process(self, slot: Slot, now: float) -> None:
+        if slot.process is None:
+            return
+        exit_status = self._launcher.exit_status(slot.process)
+        if exit_status is not None:
+            self._runs.close_run(slot, exit_status)
+            if slot.status is Status.WAITING:
+                slot.start_reason = "restart after crash"
+                self.wake()
+        elif slot.stop is not None and not slot.stop.killed and now >= slot.stop.deadline:
+            self._runs.escalate(slot)
+
+    def _try_start(self, slot: Slot, reason: str) -> None:
+        """Start now, or wait (status ``waiting``) while the start gate gives a reason not to."""
+        gate = self._start_gate
+        waiting_for = gate(slot.record) if gate is not None else None
+        if waiting_for:
+            if not slot.desired_running:
+                self._runs.save(slot, desired_state=DESIRED_RUNNING)
+            slot.start_reason = reason
+            if slot.status is not Status.WAITING or slot.reason != waiting_for:
+                slot.move(Status.WAITING, "waiting", waiting_for)
+            return
+        slot.start_reason = None
+        self._runs.spawn(slot, reason)
+
+    def _request_stop(self, slot: Slot, reason: str, *, keep_desired: bool, error: str | None = None) -> None:
+        if not keep_desired:
+            # Persisted first: a host crash during the grace period must not bring it back.
+            self._runs.save(slot, desired_state=DESIRED_STOPPED)
+        request = StopRequest(
+            reason=reason,
+            deadline=self._clock.monotonic() + self._config.stop_grace_s,
+            outcome=Status.ERROR if error else Status.STOPPED,
+            error=error,
+            keep_desired=keep_desired,
+        )
+        self._runs.request_stop(slot, request, slot.record.stop_signal)
+        self.wake()
+
+    def _sample(self) -> None:
+        running = [slot for slot in self._all_slots() if slot.process is not None]
+        if not running:
+            return
+        with_tree = frozenset(
+            slot.process.pid for slot in running if slot.process and slot.record.memory_limit_mb
+        )
+        samples = self._launcher.sample([slot.process for slot in running if slot.process], with_tree)
+        for slot in running:
+            if not slot.lock.acquire(blocking=False):
+                continue  # busy: its figures refresh on the next sample
+            try:
+                process = slot.process
+                sample = samples.get(process.pid) if process is not None else None
+                slot.set_sample(sample)
+                limit = slot.record.memory_limit_mb
+                used = sample.tree_rss_bytes if sample is not None else None
+                if limit and used is not None and used > limit * 1_048_576:
+                    self._enforce_memory_limit(slot, used, limit)
+            finally:
+                slot.lock.release()
+                self._flush_events(slot)
+
+    def _enforce_memory_limit(self, slot: Slot, used: int, limit: int) -> None:
+        """Stop a strategy over its resident-memory ceiling (it ends in ``error``). Slot locked."""
+        if slot.status is not Status.RUNNING:
+            return
+        message = f"Stopped: memory limit ({used / 1_048_576:.0f} MB used, limit {limit} MB)"
+        if slot.run is not None:
+            slot.run.host_line(f"=== {message} ===")
+        self._request_stop(slot, "memory limit", keep_desired=False, error=message)
+
+    # Slots ---------------------------------------------------------------------------------------------
+    def _slot(self, strategy_id: str) -> Slot:
+        return self._slots.get(strategy_id)
+
+    def _all_slots(self) -> list[Slot]:
+        return self._slots.all()
+
+    def _locked(self, slot: Slot) -> contextlib.AbstractContextManager[Slot]:
+        return self._slots.locked(slot)
+
+    def _flush_events(self, slot: Slot) -> None:
+        self._slots.flush_events(slot)
+
+    def _tell_listeners(self, strategy_id: str, action: str, reason: str) -> None:
+        for listener in self._listeners:
+            try:
+                listener(strategy_id, action, reason)
+            except Exception:
+                log.exception("A start/stop listener failed for strategy %s", strategy_id)
+
+    def _require_running(self) -> None:
+        if not self._running:
+            raise Unavailable("The strategy supervisor is not running; strategies cannot start now.")
