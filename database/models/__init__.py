@@ -3,6 +3,8 @@
 from database.models.auth import ApiKey, User
 from database.models.base import Base
 from database.models.calendar import CalendarDay, CalendarYear
+from database.models.market import MarketCandle, MasterContractStatus, MasterContractSymbol
+from database.models.sandbox import SandboxAccount, SandboxOrder, SandboxPosition, SandboxTrade
 from database.models.strategy import PythonStrategy, PythonStrategyVariable
 
 __all__ = [
@@ -10,7 +12,14 @@ __all__ = [
     "Base",
     "CalendarDay",
     "CalendarYear",
+    "MarketCandle",
+    "MasterContractStatus",
+    "MasterContractSymbol",
     "PythonStrategy",
     "PythonStrategyVariable",
+    "SandboxAccount",
+    "SandboxOrder",
+    "SandboxPosition",
+    "SandboxTrade",
     "User",
 ]

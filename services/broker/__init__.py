@@ -1,0 +1,1 @@
+"""The broker seam (``interface``) and its two implementations: ``sandbox`` and ``upstream``."""

@@ -1,0 +1,72 @@
+"""Builds the active broker and its companions (master contract, market data, matcher) from Settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+
+from database.engine import Database
+from services.broker.interface import Broker
+from services.broker.sandbox.accounts import PaperAccounts
+from services.broker.sandbox.books import Books
+from services.broker.sandbox.broker import SandboxBroker
+from services.broker.sandbox.engine import OrderEngine
+from services.broker.sandbox.matcher import OrderMatcher
+from services.broker.throttle import OrderThrottle
+from services.broker.upstream import UpstreamBroker
+from services.clock import Clock
+from services.errors import ConfigurationError
+from services.host_logging import SecretRedactor
+from services.market.instruments import DEFAULT_INSTRUMENT_FILE, load_instrument_file
+from services.market.market_data import MarketData
+from services.market.master_contract import MasterContract, MasterContractService
+from services.market.ohlcv_store import OhlcvStore
+from services.settings import Settings
+
+
+@dataclass
+class BrokerRuntime:
+    broker: Broker
+    master_contract: MasterContract
+    order_throttle: OrderThrottle
+    #: the sandbox's market (to move prices from the sandbox page); None for the upstream broker
+    sandbox_market: MarketData | None
+    background: list[MasterContractService | OrderMatcher] = field(default_factory=list)
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+
+def build_broker(settings: Settings, db: Database, clock: Clock, redactor: SecretRedactor) -> BrokerRuntime:
+    throttle = OrderThrottle(settings.order_rate_limit, settings.ratelimit_storage_uri)
+    if settings.broker == "upstream":
+        return _upstream(settings, db, clock, redactor, throttle)
+    return _sandbox(settings, db, clock, throttle)
+
+
+def _sandbox(settings: Settings, db: Database, clock: Clock, throttle: OrderThrottle) -> BrokerRuntime:
+    master = MasterContract(
+        db,
+        clock,
+        lambda today: load_instrument_file(DEFAULT_INSTRUMENT_FILE, today),
+        settings.master_contract_delay_s,
+    )
+    market = MarketData(clock, OhlcvStore(db), lambda: master.index, settings.history_max_candles)
+    accounts = PaperAccounts(settings.sandbox_capital)
+    engine = OrderEngine(db, clock, market, lambda: master.index, accounts)
+    books = Books(db, clock, market, lambda: master.index, accounts)
+    broker = SandboxBroker(clock=clock, master=master, market=market, engine=engine, books=books)
+    matcher = OrderMatcher(engine, settings.sandbox_match_interval_s, lambda: len(master.index) > 0)
+    return BrokerRuntime(broker, master, throttle, market, [MasterContractService(master), matcher])
+
+
+def _upstream(
+    settings: Settings, db: Database, clock: Clock, redactor: SecretRedactor, throttle: OrderThrottle
+) -> BrokerRuntime:
+    if not settings.upstream_host or not settings.upstream_api_key:
+        raise ConfigurationError("BROKER=upstream needs UPSTREAM_HOST and UPSTREAM_API_KEY to be set.")
+    redactor.register(settings.upstream_api_key)
+    client = httpx.Client(timeout=settings.upstream_timeout_s)
+    broker = UpstreamBroker(settings.upstream_host, settings.upstream_api_key, clock, client)
+    master = MasterContract(db, clock, broker.download_instruments, settings.master_contract_delay_s)
+    return BrokerRuntime(broker, master, throttle, None, [MasterContractService(master)], [broker.close])

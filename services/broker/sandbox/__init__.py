@@ -1,0 +1,1 @@
+"""The sandbox broker: paper trading on simulated market data, persisted per user."""

@@ -1,0 +1,49 @@
+"""placesmartorder's decision: what order takes the position to the target size.
+
+OpenAlgo's semantics, case by case: with no position and a target of 0, ``quantity`` is a fresh
+trade in ``action``'s direction; a target equal to the position does nothing ("Positions Already
+Matched"); otherwise the order is the difference, bought or sold.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+MATCHED = "Positions Already Matched. No Action needed."
+NOTHING_TO_EXIT = "No OpenPosition Found. Not placing Exit order."
+
+
+@dataclass(frozen=True)
+class SmartPlan:
+    """The order to send, or ``message`` when there is nothing to do (action None)."""
+
+    action: str | None
+    quantity: int = 0
+    message: str = ""
+
+
+def plan_smart_order(current: int, target: int, action: str, quantity: int) -> SmartPlan:
+    if target == 0 and current == 0 and quantity != 0:
+        return SmartPlan(action, quantity)
+    if target == current:
+        return SmartPlan(None, message=NOTHING_TO_EXIT if quantity == 0 else MATCHED)
+    delta = target - current
+    return SmartPlan("BUY" if delta > 0 else "SELL", abs(delta))
+
+
+class KeyedLocks:
+    """One lock per key (a user's account, a user's symbol), created on first use."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[Hashable, threading.Lock] = {}
+
+    @contextmanager
+    def hold(self, key: Hashable) -> Iterator[None]:
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            yield

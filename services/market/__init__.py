@@ -1,0 +1,1 @@
+"""Market data for the sandbox: the instrument master, simulated prices and candles, imported OHLCV."""
