@@ -212,9 +212,8 @@ def log_tail(strategy_id: str) -> Any:
 def log_stream(strategy_id: str) -> Any:
     the_host = host()
     the_host.strategies.get(strategy_id)
-    position = parse_log_position(
-        request.args.get("offset"), request.args.get("file"), request.headers.get("Last-Event-ID")
-    )
+    resume = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
+    position = parse_log_position(request.args.get("offset"), request.args.get("file"), resume)
     hosting = the_host.strategy_hosting
     ticket = hosting.stream_slots.acquire()
     body = log_lines(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -50,7 +51,10 @@ def build_strategy_hosting(
     host_url: Callable[[], str],
     api_key: Callable[[], str | None],
     launcher: Launcher | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    run_loop: bool = True,
 ) -> StrategyHosting:
+    """Everything of strategy hosting; ``launcher``, ``sleep`` and ``run_loop`` are test seams."""
     repository = StrategyRepository(db)
     store = ScriptStore(settings.strategies_dir / "scripts")
     env_vars = EnvVars(db, box, redactor)
@@ -98,7 +102,9 @@ def build_strategy_hosting(
             tick_s=settings.strategy_tick_s,
             sample_s=settings.strategy_sample_s,
             stop_grace_s=settings.strategy_stop_grace_s,
+            run_loop=run_loop,
         ),
+        sleep=sleep,
     )
     strategies = Strategies(
         repository=repository,

@@ -118,7 +118,7 @@ def status_events(
     config: StreamConfig,
     clock: Clock,
 ) -> Iterator[str]:
-    """Status events after ``last_event_id``; a full ``snapshot`` first when starting afresh."""
+    """``status`` events after ``last_event_id``; a full ``snapshot`` first when starting afresh."""
     yield f"retry: {RETRY_MS}\n\n"
     seq = bus.last_seq
     if last_event_id is None:
@@ -138,7 +138,8 @@ def status_events(
             continue
         for event in batch.events:
             seq = event.seq
-            yield sse(_event_payload(event), event.kind, str(event.seq))
+            # One SSE event name for every change; ``kind`` says which (started, crashed, ...).
+            yield sse(_event_payload(event), "status", str(event.seq))
 
 
 def log_lines(

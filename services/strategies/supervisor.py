@@ -51,6 +51,8 @@ class SupervisorConfig:
     tick_s: float = 1.0
     sample_s: float = 3.0
     stop_grace_s: float = 5.0
+    #: False in unit tests: nothing ticks but the test itself.
+    run_loop: bool = True
 
 
 class Supervisor:
@@ -148,8 +150,9 @@ class Supervisor:
                     slot, runs=self._runs, launcher=self._launcher, logs=self._logs, clock=self._clock
                 )
         self._running = True
-        self._thread = threading.Thread(target=self._loop, name="strategy-supervisor", daemon=True)
-        self._thread.start()
+        if self._config.run_loop:
+            self._thread = threading.Thread(target=self._loop, name="strategy-supervisor", daemon=True)
+            self._thread.start()
 
     def _stop_service(self) -> None:
         if not self._running:
