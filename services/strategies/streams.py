@@ -118,13 +118,27 @@ def status_events(
     config: StreamConfig,
     clock: Clock,
 ) -> Iterator[str]:
-    """``status`` events after ``last_event_id``; a full ``snapshot`` first when starting afresh."""
+    """``status`` events after ``last_event_id``; a full ``snapshot`` first when starting afresh.
+
+    The starting point is fixed when the stream is created (not when it is first read), so
+    nothing that happens in between is lost.
+    """
+    seq = bus.last_seq if last_event_id is None else last_event_id
+    return _status_frames(bus, snapshot, seq, fresh=last_event_id is None, config=config, clock=clock)
+
+
+def _status_frames(
+    bus: EventBus,
+    snapshot: Callable[[], dict[str, Any]],
+    seq: int,
+    *,
+    fresh: bool,
+    config: StreamConfig,
+    clock: Clock,
+) -> Iterator[str]:
     yield f"retry: {RETRY_MS}\n\n"
-    seq = bus.last_seq
-    if last_event_id is None:
+    if fresh:
         yield sse(snapshot(), "snapshot", str(seq))
-    else:
-        seq = last_event_id
     deadline = clock.monotonic() + config.max_lifetime_s
     while (remaining := deadline - clock.monotonic()) > 0:
         batch = bus.wait_after(seq, min(config.heartbeat_s, remaining))
@@ -151,12 +165,25 @@ def log_lines(
     config: StreamConfig,
     clock: Clock,
 ) -> Iterator[str]:
-    """New lines of a strategy's log from ``position`` (default: the end), as ``lines`` events."""
-    yield f"retry: {RETRY_MS}\n\n"
+    """New lines of a strategy's log from ``position`` (default: the end, fixed now)."""
     file, offset = position
     if offset is None:
         end_file, end_offset = reader.end_position(strategy_id)
         file, offset = (end_file, end_offset) if file is None or file == end_file else (file, 0)
+    return _log_frames(reader, notifier, strategy_id, (file, offset), config=config, clock=clock)
+
+
+def _log_frames(
+    reader: LogReader,
+    notifier: ChangeNotifier,
+    strategy_id: str,
+    position: tuple[str | None, int],
+    *,
+    config: StreamConfig,
+    clock: Clock,
+) -> Iterator[str]:
+    yield f"retry: {RETRY_MS}\n\n"
+    file, offset = position
     deadline = clock.monotonic() + config.max_lifetime_s
     while (remaining := deadline - clock.monotonic()) > 0:
         seen = notifier.version(strategy_id)
