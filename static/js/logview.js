@@ -49,6 +49,10 @@ export function createLogView(container, options = {}) {
     emptyText = "No output yet.",
     label = "Strategy log",
     onUpdate = null,
+    // Appended lines are drawn at most this often (a log scrolling at 1,000 lines/s is not read
+    // line by line; scrolling, searching and resizing always draw on the very next frame).
+    appendIntervalMs = 50,
+    pausedIntervalMs = 250,  // while paused only the scrollbar and the "N new" count change
   } = options;
   const slack = Math.max(1000, Math.floor(maxLines / 10)); // trim in chunks, not on every append
 
@@ -67,6 +71,8 @@ export function createLogView(container, options = {}) {
   let forceRender = true;
   let destroyed = false;
   let lastScrollTopSet = -1;
+  let lastDrawAt = 0;
+  let appendTimer = null;
   const listeners = new Set(onUpdate ? [onUpdate] : []);
 
   // --- DOM -------------------------------------------------------------------------------------
@@ -88,7 +94,8 @@ export function createLogView(container, options = {}) {
   spacer.appendChild(rowsBox);
   scroller.append(spacer, empty);
   container.replaceChildren(scroller);
-  const rowPool = [];        // row elements, reused; each remembers what it shows in `_key`
+  const rowPool = [];        // row elements in line order, reused; each remembers what it shows in `_key`
+  let renderedFirst = 0;     // the line index shown by rowPool[0]
 
   // --- storage ---------------------------------------------------------------------------------
   function push(line) {
@@ -116,9 +123,11 @@ export function createLogView(container, options = {}) {
       current = current >= first ? current - first : (matches.length ? 0 : -1);
       scannedUpTo = Math.max(0, scannedUpTo - drop);
     }
+    forceRender = true; // every line has a new index now
     if (!following) {
       // Keep the lines the reader is looking at in place while older ones fall off the top.
       scroller.scrollTop = Math.max(0, scroller.scrollTop - drop * rowHeight);
+      lastScrollTopSet = scroller.scrollTop;
     }
   }
 
@@ -139,9 +148,19 @@ export function createLogView(container, options = {}) {
     window.requestAnimationFrame(frame);
   }
 
+  // Appends draw on a frame no sooner than appendIntervalMs (pausedIntervalMs) after the last draw.
+  function scheduleAppendDraw() {
+    if (framePending || appendTimer !== null || destroyed) return;
+    const wait = lastDrawAt + (following ? appendIntervalMs : pausedIntervalMs) - performance.now();
+    if (wait <= 0) schedule();
+    else appendTimer = window.setTimeout(() => { appendTimer = null; schedule(); }, wait);
+  }
+
   function frame() {
     framePending = false;
     if (destroyed) return;
+    lastDrawAt = performance.now();
+    if (appendTimer !== null) { window.clearTimeout(appendTimer); appendTimer = null; }
     scanMatches();
     const total = texts.length * rowHeight;
     if (spacer._height !== total) {
@@ -168,6 +187,20 @@ export function createLogView(container, options = {}) {
     const first = Math.max(0, Math.floor(top / rowHeight) - overscan);
     const last = Math.min(texts.length, Math.ceil((top + viewport) / rowHeight) + overscan);
     const count = Math.max(0, last - first);
+    // Rows that stay in the window keep their node: when the window moves by a few lines (following
+    // a live log), move that many nodes from one end to the other instead of rewriting every row.
+    // The DOM stays in line order, so selecting and copying text works.
+    const shift = first - renderedFirst;
+    if (!forceRender && shift > 0 && shift < rowPool.length) {
+      const moved = rowPool.splice(0, shift);
+      rowPool.push(...moved);
+      rowsBox.append(...moved);
+    } else if (!forceRender && shift < 0 && -shift < rowPool.length) {
+      const moved = rowPool.splice(rowPool.length + shift, -shift);
+      rowPool.unshift(...moved);
+      rowsBox.prepend(...moved);
+    }
+    renderedFirst = first;
     while (rowPool.length < count) {
       const row = document.createElement("div");
       row.className = "logview-row";
@@ -231,10 +264,11 @@ export function createLogView(container, options = {}) {
     const top = scroller.scrollTop;
     const programmatic = Math.abs(top - lastScrollTopSet) <= 1;
     lastScrollTopSet = -1;
-    if (!programmatic) {
-      if (following && !atBottom()) setFollowInternal(false);
-      else if (!following && atBottom()) setFollowInternal(true);
-    }
+    // Our own scrolls (follow, trim, scrollToLine) have drawn or scheduled their frame already;
+    // re-drawing for them would turn a steady stream of lines into a 60 fps loop.
+    if (programmatic) return;
+    if (following && !atBottom()) setFollowInternal(false);
+    else if (!following && atBottom()) setFollowInternal(true);
     schedule();
   }
 
@@ -289,7 +323,7 @@ export function createLogView(container, options = {}) {
       for (let i = 0; i < list.length; i += 1) push(list[i]);
       if (!following) unseen += list.length;
       trim();
-      schedule();
+      scheduleAppendDraw();
     },
     /** Append a blob of text, one line per "\n" (a trailing newline adds no empty line). */
     appendText(text) {
@@ -393,6 +427,7 @@ export function createLogView(container, options = {}) {
     refresh() { schedule(true); },
     destroy() {
       destroyed = true;
+      window.clearTimeout(appendTimer);
       if (resizeObserver) resizeObserver.disconnect();
       scroller.removeEventListener("scroll", onScroll);
       scroller.removeEventListener("keydown", onKey);

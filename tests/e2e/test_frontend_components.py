@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support.static_server import StaticServer
 
@@ -334,15 +335,15 @@ def test_log_view_search_highlights_and_steps_through_matches(harness: Harness) 
     assert page.get_by_role("button", name="Following").count() == 0  # showing a match pauses follow
 
     search.press("Enter")  # next wraps around to the first match
-    assert count.inner_text() == "1 of 100"
+    expect(count).to_have_text("1 of 100")
     next_frames(page)
     row = page.locator(".logview-row[data-line='500']")
     assert row.is_visible() and row.locator("mark.is-current").inner_text() == "order placed"
     search.press("Shift+Enter")
-    assert count.inner_text() == "100 of 100"
+    expect(count).to_have_text("100 of 100")
     page.get_by_role("button", name="Previous match").click()
     next_frames(page)
-    assert count.inner_text() == "99 of 100"
+    expect(count).to_have_text("99 of 100")
     assert page.locator(".logview-row[data-line='98500']").is_visible()
     harness.screenshot("logview-search")
 
@@ -353,7 +354,7 @@ def test_log_view_search_highlights_and_steps_through_matches(harness: Harness) 
     search.press("Escape")
     next_frames(page)
     assert page.locator("mark.logview-match").count() == 0
-    assert count.inner_text() == ""
+    expect(count).to_have_text("")
 
 
 def test_log_view_follows_pauses_when_scrolled_up_and_resumes(harness: Harness) -> None:
@@ -365,7 +366,7 @@ def test_log_view_follows_pauses_when_scrolled_up_and_resumes(harness: Harness) 
     assert total >= 5900
     assert page.locator(f".logview-row[data-line='{total - 1}']").is_visible()
     follow = page.locator("[data-follow]")
-    assert follow.get_attribute("aria-pressed") == "true"
+    expect(follow).to_have_attribute("aria-pressed", "true")
 
     # The reader scrolls up while lines keep arriving: the view stays where they are.
     page.locator("#log").hover()
@@ -376,14 +377,14 @@ def test_log_view_follows_pauses_when_scrolled_up_and_resumes(harness: Harness) 
     page.evaluate("harness.feed(1000, 0.5)")
     next_frames(page)
     assert page.evaluate("harness.view.visibleRange().first") == first_before
-    assert follow.get_attribute("aria-pressed") == "false"
+    expect(follow).to_have_attribute("aria-pressed", "false")
     assert follow.inner_text().startswith("Follow (") and "new)" in follow.inner_text()
     harness.screenshot("logview-paused")
 
     follow.click()
     next_frames(page)
     total = page.evaluate("harness.view.lineCount()")
-    assert follow.get_attribute("aria-pressed") == "true"
+    expect(follow).to_have_attribute("aria-pressed", "true")
     assert page.locator(f".logview-row[data-line='{total - 1}']").is_visible()
 
     # Scrolling back to the bottom by hand resumes following too.
