@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 import orjson
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from blueprints.http_errors import TITLES, status_for
@@ -74,6 +74,18 @@ def _host_error(error: errors.HostError) -> Response:
         payload["fields"] = error.fields
     payload.update({k: v for k, v in error.details.items() if k not in payload})
     return respond(payload, status)
+
+
+@bp.route("/<path:unknown>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def unknown_endpoint(unknown: str) -> Response:
+    """Unknown paths and wrong methods under /api/v1 answer in OpenAlgo's shape too."""
+    path = f"{bp.url_prefix}/{unknown}"
+    known = any(rule.rule == path for rule in current_app.url_map.iter_rules())
+    if known:
+        return respond(
+            {"status": "error", "message": "This endpoint accepts POST requests with a JSON body."}, 405
+        )
+    return respond({"status": "error", "message": f"There is no API endpoint {path}."}, 404)
 
 
 @bp.errorhandler(HTTPException)

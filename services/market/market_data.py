@@ -205,10 +205,23 @@ class MarketData:
             raise InvalidInput("The price must be a positive number.", fields={"price": "must be > 0"})
         with self._lock:
             self._factors.pop(instrument.key, None)
-        raw = self.quote(instrument).ltp
+        raw = self._raw_ltp(instrument)
         with self._lock:
             self._factors[instrument.key] = price / raw
         return self.quote(instrument)
+
+    def _raw_ltp(self, instrument: Instrument) -> float:
+        """The LTP before rounding to the tick (moving to an exact price needs the exact base)."""
+        grid = SessionGrid.for_exchange(instrument.exchange)
+        if self._imported_day(instrument, grid) is not None:
+            return self.quote(instrument).ltp
+        cursor = self._cursor(instrument, grid)
+        bars = simulate_days(self.spec(instrument), grid, np.array([epoch_day(cursor.day)], dtype=np.int64))
+        minute = cursor.minute()
+        if minute >= grid.minutes:
+            return float(bars.close[0, -1])
+        o, c = float(bars.open[0, minute]), float(bars.close[0, minute])
+        return o + (c - o) * cursor.fraction()
 
     def clear_price(self, instrument: Instrument) -> None:
         with self._lock:

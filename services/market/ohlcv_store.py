@@ -47,7 +47,9 @@ def _timestamps(column: pd.Series) -> npt.NDArray[np.int64]:
     parsed = pd.to_datetime(column, format="mixed")
     if parsed.dt.tz is None:
         parsed = parsed.dt.tz_localize("Asia/Kolkata")
-    return np.asarray(parsed.dt.tz_convert("UTC").astype("int64").to_numpy(), dtype=np.int64) // 10**9
+    # Whole seconds since the epoch, whatever resolution pandas chose for the parsed column.
+    seconds = (parsed.dt.tz_convert("UTC") - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
+    return np.asarray(seconds.to_numpy(), dtype=np.int64)
 
 
 def read_ohlcv_csv(path: Path) -> tuple[str, Candles]:
