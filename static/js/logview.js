@@ -2,14 +2,14 @@
 // visible rows (plus a small overscan) into the DOM, so a 100,000-line log opens at once and a
 // strategy printing 1,000 lines/s does not freeze the page.
 //
-//   import { createLogView, bindLogControls, isStderrLine } from "./logview.js";
+//   import { createLogView, bindLogControls, classifyLine, isStderrLine } from "./logview.js";
 //   const view = createLogView(element, { rowHeight: 20, maxLines: 200000 });
-//   view.append(["2026-11-21 09:15:00.123 IST | hello", {text: "boom", stderr: true}]);
+//   view.append(["[2026-11-21 09:15:00.123 IST] hello", {text: "boom", stream: "stderr"}]);
 //   view.appendText("line 1\nline 2\n");       // a text blob (e.g. a tail response), split on newlines
 //   const unbind = bindLogControls(view, {followButton, searchInput, nextButton, prevButton, countLabel});
 //
 // The view API: append(lines), appendText(text), setLines(lines), clear(), lineCount(), getLine(i),
-// follow(), pause(), setFollow(bool), isFollowing(), scrollToBottom(), scrollToLine(i),
+// isStderrAt(i), kindAt(i), follow(), pause(), setFollow(bool), isFollowing(), scrollToBottom(), scrollToLine(i),
 // search(query, {caseSensitive}) → match count, nextMatch(), previousMatch(), clearSearch(),
 // searchState(), visibleRange(), onUpdate(fn) → off, refresh(), destroy().
 //
@@ -18,22 +18,41 @@
 // up pauses it, scrolling back to the bottom (or follow()) resumes it.
 
 /**
- * Is this log line from stderr? The host stamps each line as
- *   `2026-11-21 09:15:00.123 IST | message`        (stdout)
- *   `2026-11-21 09:15:00.123 IST ERR | message`    (stderr)
- * so a line is stderr when the stamp before the first "|" (at most 48 characters) contains the word
- * ERR or STDERR (any case). Lines without a stamp are stdout. Adapt here if the format changes, or pass
- * `isStderr` to createLogView.
+ * What kind of line is this: "stderr", "host" (the host's own lines: run header, footer, notes) or
+ * "stdout". Two stamp formats are understood:
+ *   `[2026-11-21 09:15:00.123 IST] message`             stdout   (what the host writes today:
+ *   `[2026-11-21 09:15:00.123 IST] [stderr] message`    stderr    services/strategies/logs.py)
+ *   `[2026-11-21 09:15:00.123 IST] [host] message`      host
+ *   `2026-11-21 09:15:00.123 IST | message`             stdout
+ *   `2026-11-21 09:15:00.123 IST ERR | message`         stderr (ERR or STDERR before the first "|")
+ * Lines without a stamp are stdout. Adapt here if the format changes, or pass `classify` (or
+ * `isStderr`) to createLogView.
  */
-export function isStderrLine(text) {
+export function classifyLine(text) {
+  if (text.charCodeAt(0) === 91 /* [ */) {
+    const close = text.indexOf("] [");
+    if (close > 0 && close <= 40) {
+      if (text.startsWith("[stderr] ", close + 2)) return "stderr";
+      if (text.startsWith("[host] ", close + 2)) return "host";
+    }
+    return "stdout";
+  }
   const bar = text.indexOf("|");
-  if (bar < 0 || bar > 48) return false;
-  return /\b(?:ERR|STDERR)\b/i.test(text.slice(0, bar));
+  if (bar > 0 && bar <= 48 && /\b(?:ERR|STDERR)\b/i.test(text.slice(0, bar))) return "stderr";
+  return "stdout";
+}
+
+/** True for a stderr line (see classifyLine). */
+export function isStderrLine(text) {
+  return classifyLine(text) === "stderr";
 }
 
 const KIND_UNKNOWN = 0;
 const KIND_STDOUT = 1;
 const KIND_STDERR = 2;
+const KIND_HOST = 3;
+const KIND_BY_NAME = { stdout: KIND_STDOUT, stderr: KIND_STDERR, host: KIND_HOST };
+const ROW_CLASS = ["logview-row", "logview-row", "logview-row is-stderr", "logview-row is-host"];
 
 function escapeRegExp(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -45,7 +64,8 @@ export function createLogView(container, options = {}) {
     rowHeight = 20,
     maxLines = 200000,
     overscan = 12,
-    isStderr = isStderrLine,
+    isStderr = null,           // (text) => bool; or, more general:
+    classify = isStderr ? (text) => (isStderr(text) ? "stderr" : "stdout") : classifyLine,
     emptyText = "No output yet.",
     label = "Strategy log",
     onUpdate = null,
@@ -103,8 +123,12 @@ export function createLogView(container, options = {}) {
       texts.push(line);
       kinds.push(KIND_UNKNOWN);
     } else if (line && typeof line === "object") {
+      // {text, stderr: true|false} or {text, stream: "stdout"|"stderr"|"host"}
       texts.push(String(line.text ?? ""));
-      kinds.push(line.stderr === true ? KIND_STDERR : line.stderr === false ? KIND_STDOUT : KIND_UNKNOWN);
+      let kind = KIND_BY_NAME[line.stream] || KIND_UNKNOWN;
+      if (line.stderr === true) kind = KIND_STDERR;
+      else if (line.stderr === false && !kind) kind = KIND_STDOUT;
+      kinds.push(kind);
     } else {
       texts.push(String(line ?? ""));
       kinds.push(KIND_UNKNOWN);
@@ -134,7 +158,7 @@ export function createLogView(container, options = {}) {
   function kindOf(index) {
     let kind = kinds[index];
     if (kind === KIND_UNKNOWN) {
-      kind = isStderr(texts[index]) ? KIND_STDERR : KIND_STDOUT;
+      kind = KIND_BY_NAME[classify(texts[index])] || KIND_STDOUT;
       kinds[index] = kind;
     }
     return kind;
@@ -220,8 +244,7 @@ export function createLogView(container, options = {}) {
       if (!forceRender && row._key === key && row._text === text) continue;
       row._key = key;
       row._text = text;
-      const stderr = kindOf(index) === KIND_STDERR;
-      row.className = `logview-row${stderr ? " is-stderr" : ""}${isCurrent ? " is-current-match" : ""}`;
+      row.className = isCurrent ? `${ROW_CLASS[kindOf(index)]} is-current-match` : ROW_CLASS[kindOf(index)];
       row.dataset.line = String(index);
       if (matcher && tester.test(text)) fillHighlighted(row, text, isCurrent);
       else row.textContent = text === "" ? " " : text;
@@ -348,6 +371,8 @@ export function createLogView(container, options = {}) {
     lineCount: () => texts.length,
     getLine: (index) => texts[index],
     isStderrAt: (index) => (index >= 0 && index < texts.length ? kindOf(index) === KIND_STDERR : false),
+    /** "stdout" | "stderr" | "host" for line `index`. */
+    kindAt: (index) => (index >= 0 && index < texts.length ? ["", "stdout", "stderr", "host"][kindOf(index)] : null),
     follow() {
       setFollowInternal(true);
       stickToBottom();

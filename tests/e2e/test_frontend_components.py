@@ -266,7 +266,7 @@ def test_log_view_opens_100k_lines_with_a_small_dom(harness: Harness) -> None:
     assert page.evaluate("harness.rowsInDom()") < 200
     # Following: the last line is on screen.
     last = page.locator(".logview-row[data-line='99999']")
-    assert last.is_visible() and "ERR | Traceback line 99999" in last.inner_text()
+    assert last.is_visible() and "IST] [stderr] Traceback line 99999" in last.inner_text()
 
     # Jump around: still few rows, and they are the right ones.
     for fraction in (0.0, 0.5, 0.25, 0.9):
@@ -295,29 +295,33 @@ def test_log_view_marks_stderr_and_never_renders_log_text_as_html(harness: Harne
     assert page.locator(".logview-row[data-line='499']").get_attribute("class") == "logview-row is-stderr"
     assert "is-stderr" not in (page.locator(".logview-row[data-line='498']").get_attribute("class") or "")
 
+    assert page.locator(".logview-row[data-line='0']").count() == 0  # scrolled away from the header
+    page.evaluate("harness.view.scrollToLine(0)")
+    next_frames(page)
+    assert page.locator(".logview-row[data-line='0']").get_attribute("class") == "logview-row is-host"
+
     detected = page.evaluate(
         """async () => {
-             const { isStderrLine } = await import('/static/js/logview.js');
+             const { classifyLine } = await import('/static/js/logview.js');
              return [
+               '[2026-11-21 09:15:00.123 IST] [stderr] boom',
+               '[2026-11-21 09:15:00.123 IST] [host] run started',
+               '[2026-11-21 09:15:00.123 IST] printed [stderr] itself',
+               '[2026-11-21 09:15:00.123 IST] ok',
                '2026-11-21 09:15:00.123 IST ERR | boom',
                '2026-11-21 09:15:00.123 IST STDERR | boom',
                '2026-11-21 09:15:00.123 IST | ERR in message',
                'plain line without a stamp',
-               '2026-11-21 09:15:00.123 IST | ok',
-             ].map(isStderrLine);
+             ].map(classifyLine);
            }"""
     )
-    assert detected == [True, True, False, False, False]
+    assert detected == ["stderr", "host", "stdout", "stdout", "stderr", "stderr", "stdout", "stdout"]
     # Objects with an explicit stream win over the text.
-    page.evaluate(
-        "harness.view.append([{text: 'from stderr', stderr: true}, {text: 'a ERR | b', stderr: false}])"
-    )
+    page.evaluate("harness.view.append([{text: 'a', stderr: true}, {text: '[t] [stderr]', stream: 'host'}])")
     next_frames(page)
     count = page.evaluate("harness.view.lineCount()")
-    assert page.evaluate(f"[harness.view.isStderrAt({count - 2}), harness.view.isStderrAt({count - 1})]") == [
-        True,
-        False,
-    ]
+    kinds = page.evaluate(f"[harness.view.kindAt({count - 2}), harness.view.kindAt({count - 1})]")
+    assert kinds == ["stderr", "host"]
 
 
 def test_log_view_search_highlights_and_steps_through_matches(harness: Harness) -> None:
