@@ -168,5 +168,26 @@ def master_contract_badge() -> dict[str, Any]:
             "status": state.status,
             "label": BADGE_LABELS.get(state.status, state.status),
             "title": state.error or f"{state.symbol_count} symbols",
-        }
+        },
+        # A function, so that only the page that shows the summary (the dashboard) pays for it.
+        "sandbox_summary": lambda: account_summary(current_user.id),
+    }
+
+
+def account_summary(user_id: int) -> dict[str, Any] | None:
+    """Funds and open positions in a few numbers (None until the broker can answer)."""
+    the_host = host()
+    if not len(the_host.master_contract.index):
+        return None
+    try:
+        funds = the_host.broker.funds(user_id)
+        positions = the_host.broker.position_book(user_id)
+    except HostError:
+        return None
+    return {
+        "broker": the_host.broker.name,
+        "available": funds.availablecash,
+        "used_margin": funds.utiliseddebits,
+        "pnl": round(funds.m2mrealized + funds.m2munrealized, 2),
+        "open_positions": sum(1 for p in positions if p.quantity),
     }

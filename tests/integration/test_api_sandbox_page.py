@@ -82,3 +82,13 @@ def test_reload_from_the_page(app: Flask, admin_client: FlaskClient) -> None:
 def test_the_badge_is_only_for_logged_in_users(app: Flask, client: FlaskClient) -> None:
     login = client.get("/auth/setup", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "data-master-contract-badge" not in login
+
+
+def test_the_dashboard_summarises_the_paper_account(app: Flask, admin_client: FlaskClient) -> None:
+    before = admin_client.get("/", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "data-account-summary" not in before  # nothing to show before the master contract
+    host_of(app).master_contract.download_now()
+    _api(admin_client, app, "placeorder", symbol="SBIN", exchange="NSE", action="SELL", quantity="10")
+    html = admin_client.get("/", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "Paper account" in html
+    assert re.search(r"<dt>Open positions</dt><dd>1</dd>", html)
