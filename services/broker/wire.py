@@ -31,7 +31,7 @@ def _amount(value: float) -> str:
 
 
 def _number(value: float) -> str:
-    return f"{value:g}" if value == int(value) else f"{value:.2f}"
+    return format(value, ".10g")
 
 
 # Responses ---------------------------------------------------------------------------------

@@ -113,7 +113,7 @@ class OrderEngine:
         self, session: Session, row: SandboxOrder, instrument: Instrument, quote: Quote, now: datetime
     ) -> tuple[float, str | None]:
         """The margin the order needs, and why it cannot be placed (None when it can)."""
-        position = self._position(session, row, create=False)
+        position = self._position(session, row)
         held = position.quantity if position else 0
         if row.product == "CNC" and row.action == "SELL":
             selling = session.scalar(
@@ -169,8 +169,7 @@ class OrderEngine:
     def _fill(
         self, session: Session, row: SandboxOrder, instrument: Instrument, price: float, now: datetime
     ) -> None:
-        position = self._position(session, row, create=True)
-        assert position is not None  # noqa: S101 - create=True always returns a row
+        position = self._position_for_fill(session, row)
         signed = row.quantity if row.action == "BUY" else -row.quantity
         rate = rules.margin_rate(instrument, row.product)
         if row.product == "CNC" and row.action == "SELL" and position.quantity < row.quantity:
@@ -215,8 +214,9 @@ class OrderEngine:
         row.status, row.message, row.reserved_margin, row.updated_at = "rejected", message, 0.0, now
         log.info("Sandbox order %s rejected: %s", row.orderid, message)
 
-    def _position(self, session: Session, row: SandboxOrder, *, create: bool) -> SandboxPosition | None:
-        position = session.scalar(
+    @staticmethod
+    def _position(session: Session, row: SandboxOrder) -> SandboxPosition | None:
+        return session.scalar(
             select(SandboxPosition).where(
                 SandboxPosition.user_id == row.user_id,
                 SandboxPosition.exchange == row.exchange,
@@ -224,7 +224,10 @@ class OrderEngine:
                 SandboxPosition.product == row.product,
             )
         )
-        if position is None and create:
+
+    def _position_for_fill(self, session: Session, row: SandboxOrder) -> SandboxPosition:
+        position = self._position(session, row)
+        if position is None:
             position = SandboxPosition(
                 user_id=row.user_id,
                 exchange=row.exchange,
