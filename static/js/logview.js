@@ -9,43 +9,19 @@
 //   const unbind = bindLogControls(view, {followButton, searchInput, nextButton, prevButton, countLabel});
 //
 // The view API: append(lines), appendText(text), setLines(lines), clear(), lineCount(), getLine(i),
-// isStderrAt(i), kindAt(i), follow(), pause(), setFollow(bool), isFollowing(), scrollToBottom(), scrollToLine(i),
-// search(query, {caseSensitive}) → match count, nextMatch(), previousMatch(), clearSearch(),
+// isStderrAt(i), kindAt(i), follow(), pause(), setFollow(bool), isFollowing(), scrollToBottom(),
+// scrollToLine(i), search(query, {caseSensitive}) → match count, nextMatch(), previousMatch(), clearSearch(),
 // searchState(), visibleRange(), onUpdate(fn) → off, refresh(), destroy().
 //
 // Lines are shown with textContent and <mark> elements built node by node: log text is never HTML.
-// Appends are buffered and drawn once per animation frame. Follow mode sticks to the bottom; scrolling
-// up pauses it, scrolling back to the bottom (or follow()) resumes it.
+// Appends only store the lines; they are drawn on an animation frame at most every `appendIntervalMs`
+// (50 ms; 250 ms while paused). Follow mode sticks to the bottom; scrolling up pauses it, scrolling
+// back to the bottom (or follow()) resumes it. Line kinds: loglines.js; toolbar wiring: logcontrols.js.
 
-/**
- * What kind of line is this: "stderr", "host" (the host's own lines: run header, footer, notes) or
- * "stdout". Two stamp formats are understood:
- *   `[2026-11-21 09:15:00.123 IST] message`             stdout   (what the host writes today:
- *   `[2026-11-21 09:15:00.123 IST] [stderr] message`    stderr    services/strategies/logs.py)
- *   `[2026-11-21 09:15:00.123 IST] [host] message`      host
- *   `2026-11-21 09:15:00.123 IST | message`             stdout
- *   `2026-11-21 09:15:00.123 IST ERR | message`         stderr (ERR or STDERR before the first "|")
- * Lines without a stamp are stdout. Adapt here if the format changes, or pass `classify` (or
- * `isStderr`) to createLogView.
- */
-export function classifyLine(text) {
-  if (text.charCodeAt(0) === 91 /* [ */) {
-    const close = text.indexOf("] [");
-    if (close > 0 && close <= 40) {
-      if (text.startsWith("[stderr] ", close + 2)) return "stderr";
-      if (text.startsWith("[host] ", close + 2)) return "host";
-    }
-    return "stdout";
-  }
-  const bar = text.indexOf("|");
-  if (bar > 0 && bar <= 48 && /\b(?:ERR|STDERR)\b/i.test(text.slice(0, bar))) return "stderr";
-  return "stdout";
-}
+import { classifyLine } from "./loglines.js";
 
-/** True for a stderr line (see classifyLine). */
-export function isStderrLine(text) {
-  return classifyLine(text) === "stderr";
-}
+export { classifyLine, isStderrLine } from "./loglines.js";
+export { bindLogControls } from "./logcontrols.js";
 
 const KIND_UNKNOWN = 0;
 const KIND_STDOUT = 1;
@@ -464,63 +440,4 @@ export function createLogView(container, options = {}) {
 
   schedule(true);
   return api;
-}
-
-/**
- * Wire ordinary page controls to a log view. Every control is optional:
- *   followButton  toggles follow (aria-pressed; shows "N new" while paused)
- *   searchInput   searches as you type (debounced); Enter = next, Shift+Enter = previous, Esc = clear
- *   nextButton / prevButton   step through matches
- *   countLabel    "3 of 120" / "No matches"
- * Returns a function that removes the listeners.
- */
-export function bindLogControls(view, { followButton, searchInput, nextButton, prevButton, countLabel, caseSensitive = false } = {}) {
-  const cleanups = [];
-  const on = (element, type, handler) => {
-    if (!element) return;
-    element.addEventListener(type, handler);
-    cleanups.push(() => element.removeEventListener(type, handler));
-  };
-  let debounce = null;
-
-  on(followButton, "click", () => (view.isFollowing() ? view.pause() : view.follow()));
-  on(searchInput, "input", () => {
-    window.clearTimeout(debounce);
-    debounce = window.setTimeout(() => view.search(searchInput.value, { caseSensitive }), 150);
-  });
-  on(searchInput, "keydown", (event) => {
-    if (event.key === "Enter") {
-      event.preventDefault();
-      window.clearTimeout(debounce);
-      if (view.searchState().query !== searchInput.value) view.search(searchInput.value, { caseSensitive });
-      else if (event.shiftKey) view.previousMatch();
-      else view.nextMatch();
-    } else if (event.key === "Escape") {
-      searchInput.value = "";
-      view.clearSearch();
-    }
-  });
-  on(nextButton, "click", () => view.nextMatch());
-  on(prevButton, "click", () => view.previousMatch());
-
-  cleanups.push(view.onUpdate((state) => {
-    if (followButton) {
-      followButton.setAttribute("aria-pressed", String(state.following));
-      followButton.textContent = state.following ? "Following" : state.unseen ? `Follow (${state.unseen} new)` : "Follow";
-    }
-    if (countLabel) {
-      if (!state.query) countLabel.textContent = "";
-      else if (!state.matchCount) countLabel.textContent = "No matches";
-      else countLabel.textContent = `${state.matchIndex + 1} of ${state.matchCount}`;
-    }
-    const noMatches = !state.matchCount;
-    if (nextButton) nextButton.disabled = noMatches;
-    if (prevButton) prevButton.disabled = noMatches;
-  }));
-  view.refresh();
-
-  return () => {
-    window.clearTimeout(debounce);
-    cleanups.forEach((cleanup) => cleanup());
-  };
 }
