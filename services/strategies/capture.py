@@ -72,6 +72,15 @@ def _pipe_paths(pipes_dir: Path, token: str) -> tuple[Path, Path]:
     return pipes_dir / f"{token}.out", pipes_dir / f"{token}.err"
 
 
+def _make_fifo(path: Path) -> None:
+    """mkfifo, creating the folder only when it is missing (the common case costs one call)."""
+    try:
+        os.mkfifo(path, 0o600)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(path, 0o600)
+
+
 def _is_fifo(path: Path) -> bool:
     try:
         return stat.S_ISFIFO(path.stat().st_mode)
@@ -130,14 +139,12 @@ class OutputPump:
     # Channels -----------------------------------------------------------------------------------
     def open_channel(self, pipes_dir: Path, token: str) -> tuple[Channel, tuple[int, int]]:
         """Create the run's FIFOs; returns the channel and the write ends for the child."""
-        pipes_dir.mkdir(parents=True, exist_ok=True)
         paths = _pipe_paths(pipes_dir, token)
         read_fds: list[int] = []
         write_fds: list[int] = []
         try:
             for path in paths:
-                path.unlink(missing_ok=True)
-                os.mkfifo(path, 0o600)
+                _make_fifo(path)
                 # Reader first and non-blocking, so opening the writer does not block.
                 read_fds.append(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC))
                 write_fds.append(os.open(path, os.O_WRONLY | os.O_CLOEXEC))

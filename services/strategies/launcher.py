@@ -17,6 +17,7 @@ import logging
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Protocol
 
 import psutil
 
+from services.strategies import procfs
 from services.strategies.capture import Channel, OutputPump, OutputSink
 from services.strategies.child_env import RUN_TOKEN
 
@@ -125,13 +127,30 @@ class Launcher(Protocol):
 @dataclass(eq=False)
 class _Process:
     pid: int
-    create_time: float
     token: str
     adopted: bool
     popen: subprocess.Popen[bytes] | None
-    info: psutil.Process
+    known_info: psutil.Process | None = None
     channel: Channel | None = None
     seen_descendants: dict[int, psutil.Process] = field(default_factory=dict)
+    #: (CPU seconds, monotonic time) at the previous sample, for the CPU share since then.
+    last_cpu: tuple[float, float] | None = None
+
+    @property
+    def info(self) -> psutil.Process:
+        """psutil's view, made on first use: building it reads the start time, which is slow
+        while a just-spawned interpreter is still loading (the zombie of a child keeps its pid)."""
+        if self.known_info is None:
+            self.known_info = psutil.Process(self.pid)
+        return self.known_info
+
+    @property
+    def create_time(self) -> float:
+        """When the process started (0.0 if it is already gone: it then never matches a leftover)."""
+        try:
+            return self.info.create_time()
+        except psutil.Error:
+            return 0.0
 
 
 def _own(handle: ProcessHandle) -> _Process:
@@ -176,8 +195,7 @@ class ProcessLauncher:
         finally:
             os.close(out_w)
             os.close(err_w)
-        info = psutil.Process(popen.pid)
-        process = _Process(popen.pid, info.create_time(), spec.token, False, popen, info, channel)
+        process = _Process(popen.pid, spec.token, adopted=False, popen=popen, channel=channel)
         self._pump.attach(channel, spec.sink)
         self._pump.watch_exit(popen.pid, self._on_exit)
         return process
@@ -194,7 +212,7 @@ class ProcessLauncher:
                 return None
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             return None
-        return _Process(pid, info.create_time(), token, True, None, info)
+        return _Process(pid, token, adopted=True, popen=None, known_info=info)
 
     def reattach(self, handle: ProcessHandle, pipes_dir: Path, sink: OutputSink) -> bool:
         """Continue reading an adopted process's output into ``sink``; False if its pipes are gone."""
@@ -283,19 +301,27 @@ class ProcessLauncher:
         return killed
 
     def sample(self, handles: Sequence[ProcessHandle], with_tree: frozenset[int]) -> dict[int, Sample]:
+        """CPU share since the previous sample and resident memory (of the tree when asked)."""
         samples: dict[int, Sample] = {}
+        fast = procfs.available()
         for handle in handles:
             process = _own(handle)
             try:
-                with process.info.oneshot():
-                    cpu = process.info.cpu_percent(None)
-                    rss = process.info.memory_info().rss
+                figures = procfs.cpu_and_rss(process.pid) if fast else _psutil_figures(process.info)
+                if figures is None:
+                    continue
+                cpu_seconds, rss = figures
                 tree = None
                 if process.pid in with_tree:
                     tree = rss + sum(_rss(child) for child in process.info.children(recursive=True))
             except psutil.Error:
                 continue
-            samples[process.pid] = Sample(cpu, rss, tree)
+            now = time.monotonic()
+            previous, process.last_cpu = process.last_cpu, (cpu_seconds, now)
+            share = 0.0
+            if previous is not None and now > previous[1]:
+                share = max(0.0, (cpu_seconds - previous[0]) / (now - previous[1]) * 100)
+            samples[process.pid] = Sample(share, rss, tree)
         return samples
 
     @staticmethod
@@ -317,6 +343,12 @@ def _kill(info: psutil.Process) -> int:
     except psutil.Error:
         return 0
     return 1
+
+
+def _psutil_figures(info: psutil.Process) -> tuple[float, int]:
+    with info.oneshot():
+        times = info.cpu_times()
+        return times.user + times.system, int(info.memory_info().rss)
 
 
 def _rss(info: psutil.Process) -> int:

@@ -10,6 +10,7 @@ written, so a reader's (file, offset) position stays meaningful.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 import threading
@@ -135,12 +136,16 @@ class RunLog:
     def _open_part(self, part: int) -> BinaryIO:
         if self._handle is not None:
             self._handle.close()
-        self.folder.mkdir(parents=True, exist_ok=True)
         self._part = part
         path = self.folder / file_name(self.run, part)
         # Append mode: every write lands at the end, also after a truncate by clear.
-        handle = self._handle = path.open("ab", buffering=0)
-        self._size = path.stat().st_size
+        try:
+            handle = path.open("ab", buffering=0)
+        except FileNotFoundError:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle = path.open("ab", buffering=0)
+        self._handle = handle
+        self._size = os.fstat(handle.fileno()).st_size
         self._prune()
         return handle
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from database.engine import Database
@@ -123,6 +123,18 @@ class StrategyRepository:
                 setattr(row, name, value)
             session.flush()
             return _record(row)
+
+    def set_columns(self, strategy_id: str, **values: Any) -> None:
+        """One UPDATE statement, no read: for callers that keep the row themselves."""
+        unknown = set(values) - set(_COLUMNS)
+        if unknown:
+            raise ValueError(f"not a strategy column: {sorted(unknown)}")
+        with self._db.session() as session:
+            result = session.execute(
+                update(PythonStrategy).where(PythonStrategy.id == strategy_id).values(**values)
+            )
+            if getattr(result, "rowcount", 1) == 0:
+                raise NotFound("There is no such strategy.")
 
     def delete(self, strategy_id: str) -> None:
         """Remove the row; its variables go with it (ON DELETE CASCADE)."""

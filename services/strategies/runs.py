@@ -104,8 +104,26 @@ class Runs:
 
     # Start --------------------------------------------------------------------------------------
     def save(self, slot: Slot, **values: Any) -> None:
-        """Write columns of the strategy's row and keep the fresh row in the slot."""
-        slot.record = self.repository.update(slot.strategy_id, **values)
+        """Write columns of the strategy's row and keep the slot's copy in step.
+
+        Every write to the row goes through here under the slot's lock, so the copy is the row:
+        one UPDATE, no read back.
+        """
+        merged = {**self._take_unsaved(slot), **values}
+        self.repository.set_columns(slot.strategy_id, **merged)
+        slot.record = replace(slot.record, **merged)
+
+    def record_process(self, slot: Slot) -> None:
+        """Persist what a start kept in memory only (the reconcile loop calls this right after)."""
+        if slot.unsaved:
+            self.save(slot)
+
+    @staticmethod
+    def _take_unsaved(slot: Slot) -> dict[str, Any]:
+        values, slot.unsaved = slot.unsaved, {}
+        if values and slot.process is not None:
+            values["run_create_time"] = slot.process.create_time
+        return values
 
     def spawn(self, slot: Slot, reason: str) -> None:
         """Start a process for ``slot`` (status starting → running, or error with the cause)."""
@@ -125,7 +143,16 @@ class Runs:
             f"=== Run {run.run} of '{record.name}' ({record.id}) · started: {reason} · "
             f"{self.config.python} -u {record.file_name} ==="
         )
-        self.save(slot, run_token=token, run_pid=None, run_log=run.current_file)
+        # The wish and the run token are stored before the process exists: a host crash right
+        # after the spawn still finds (by token) and replaces the process, never duplicates it.
+        self.save(
+            slot,
+            desired_state=DESIRED_RUNNING,
+            run_token=token,
+            run_pid=None,
+            run_create_time=None,
+            run_log=run.current_file,
+        )
         if not script.is_file():
             self._fail_start(slot, "The script file is missing from strategies/scripts/.", run)
             return
@@ -145,17 +172,17 @@ class Runs:
         slot.process, slot.run = process, run
         slot.started_mono = self._clock.monotonic()
         slot.stop, slot.sample, slot.last_lines = None, None, ()
-        self.save(
-            slot,
-            desired_state=DESIRED_RUNNING,
-            run_pid=process.pid,
-            run_create_time=process.create_time,
-            last_started=self._clock.now(),
-            exit_code=None,
-            exit_signal=None,
-            error=None,
-            stop_reason=None,
-        )
+        # Shown at once, written by the reconcile loop a moment later: reading the new process's
+        # start time while it is still loading costs the request about a millisecond.
+        slot.unsaved = {
+            "run_pid": process.pid,
+            "last_started": self._clock.now(),
+            "exit_code": None,
+            "exit_signal": None,
+            "error": None,
+            "stop_reason": None,
+        }
+        slot.record = replace(slot.record, **slot.unsaved)
         slot.move(Status.RUNNING, "started", None)
         log.info("Strategy %s started (pid %s, %s)", record.id, process.pid, reason)
 

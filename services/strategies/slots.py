@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from services.strategies.launcher import ProcessHandle, Sample
 from services.strategies.logs import RunLog
@@ -60,6 +61,8 @@ class Slot:
     sample: Sample | None = None
     last_lines: tuple[str, ...] = ()
     start_reason: str | None = None
+    #: Columns of a fresh start not yet written to the database (see ``Runs.record_process``).
+    unsaved: dict[str, Any] = field(default_factory=dict)
     retired: bool = False
     pending_events: list[str] = field(default_factory=list)
     view: Runtime = field(init=False)

@@ -195,6 +195,7 @@ class Supervisor:
                 raise Conflict("The strategy is still stopping; start it again once it has stopped.")
             slot.failures = 0
             self._try_start(slot, reason)
+            self.wake()  # the loop records the new process in the database
             return slot.view
 
     def _stop_strategy(self, strategy_id: str, reason: str) -> Runtime:
@@ -322,6 +323,7 @@ class Supervisor:
     def _reconcile_process(self, slot: Slot, now: float) -> None:
         if slot.process is None:
             return
+        self._runs.record_process(slot)
         exit_status = self._launcher.exit_status(slot.process)
         if exit_status is not None:
             self._runs.close_run(slot, exit_status)
