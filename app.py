@@ -143,12 +143,12 @@ def main() -> int:
     """Serve the host with waitress until SIGINT/SIGTERM, then stop everything cleanly."""
     try:
         settings = Settings.from_env()
+        # Background work starts only once the socket is bound: strategies must be told the URL
+        # the host really listens on (FLASK_PORT=0 picks a free port).
+        app = create_app(dataclasses.replace(settings, start_background=False))
     except ConfigurationError as error:
         print(error.message, file=sys.stderr)
         return 2
-    # Background work starts only once the socket is bound: strategies must be told the URL
-    # the host really listens on (FLASK_PORT=0 picks a free port).
-    app = create_app(dataclasses.replace(settings, start_background=False))
     host: Host = app.extensions[HOST_EXTENSION]
     server = create_server(
         app,

@@ -30,3 +30,11 @@ def test_invalid_settings_stop_the_start_with_a_readable_message(tmp_path: Path)
     server = LiveServer(tmp_path / "data", free_port(), env={"FLASK_PORT": "not-a-port"})
     with pytest.raises(RuntimeError, match="FLASK_PORT='not-a-port': expected a whole number"):
         server.start(timeout=20)
+
+
+def test_an_inconsistent_broker_configuration_is_a_readable_one_line_refusal(tmp_path: Path) -> None:
+    server = LiveServer(tmp_path / "data", free_port(), env={"BROKER": "upstream"})
+    with pytest.raises(RuntimeError) as caught:
+        server.start(timeout=20)
+    assert "UPSTREAM_HOST" in str(caught.value)
+    assert "Traceback" not in server.output()
