@@ -1,26 +1,31 @@
-"""Run every benchmark (``python -m benchmarks``, or ``make bench``): each ``bench_*.py`` module in turn.
+"""Run every benchmark module (``bench_*.py``), each in its own interpreter, one after another.
 
-Each module runs in its own process, as ``python -m benchmarks.<name>`` would, so one benchmark's
-servers, threads or browser never skew the next one's figures.
+    .venv/bin/python -m benchmarks
+
+A module that fails does not stop the others; the exit status says whether all succeeded.
 """
 
 from __future__ import annotations
 
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
 
 
 def main() -> int:
-    names = sorted(path.stem for path in Path(__file__).parent.glob("bench_*.py"))
+    folder = Path(__file__).resolve().parent
+    names = sorted(
+        info.name for info in pkgutil.iter_modules([str(folder)]) if info.name.startswith("bench_")
+    )
     failed = []
     for name in names:
-        print(f"== benchmarks.{name}", flush=True)
-        if subprocess.run([sys.executable, "-m", f"benchmarks.{name}"], check=False).returncode:
+        print(f"\n=== benchmarks.{name} ===", flush=True)
+        result = subprocess.run([sys.executable, "-m", f"benchmarks.{name}"], cwd=folder.parent, check=False)
+        if result.returncode != 0:
             failed.append(name)
-        print(flush=True)
     if failed:
-        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+        print(f"\nFailed: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0
 
 
