@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from services.errors import InvalidInput, NotFound, PayloadTooLarge
+from services.strategies import procfs
 from services.strategies.child_env import Injected, build_child_environment, reserved_reason
 from services.strategies.env_vars import parse_update
 from services.strategies.restart_policy import RestartPolicy
@@ -154,3 +157,14 @@ def test_restart_backoff_doubles_to_the_cap_and_forgives_healthy_runs() -> None:
     assert policy.failures_after_crash(4, 300.0) == 0
     assert not policy.gives_up(4)
     assert policy.gives_up(5)
+
+
+def test_proc_figures_of_this_process_and_of_a_missing_one() -> None:
+    if not procfs.available():
+        pytest.skip("/proc figures exist on Linux only")
+    figures = procfs.cpu_and_rss(os.getpid())
+    assert figures is not None
+    cpu_seconds, rss = figures
+    assert cpu_seconds > 0
+    assert rss > 10 * 1024 * 1024
+    assert procfs.cpu_and_rss(2**22 + 12345) is None

@@ -507,3 +507,24 @@ def test_a_run_that_died_with_the_host_is_closed_and_restored(world: World) -> N
     previous, current = again.strategies.runs(strategy_id)[1], again.strategies.runs(strategy_id)[0]
     assert "had ended while the host was down" in again.log_text(strategy_id, previous.run)
     assert "started: restore" in again.log_text(strategy_id, current.run)
+
+
+def test_a_start_is_recorded_by_the_loop_and_a_crash_before_that_loses_nothing(world: World) -> None:
+    strategy_id = world.add()
+    world.supervisor.start(strategy_id)
+    process = world.process()
+    stored = world.hosting.strategies.get(strategy_id)
+    assert (stored.desired_state, stored.run_token, stored.run_pid) == ("running", process.token, None)
+    assert world.entry(strategy_id)["pid"] == process.pid  # shown at once
+
+    # The host dies before its loop wrote the pid: the next host finds the run by its token.
+    again = world.restart_host()
+    again.supervisor.start()
+    assert again.launcher.killed_tokens == [process.token]
+    tick(again)
+    assert again.entry(strategy_id)["status"] == "running"
+
+    tick(again)
+    stored = again.hosting.strategies.get(strategy_id)
+    assert stored.run_pid == again.process().pid
+    assert stored.run_create_time == again.process().create_time
