@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, request, send_file
 from flask_login import login_required
 
-from blueprints.web import fail, host, json_body, ok
+from blueprints.web import host, json_body, ok
 from services.errors import InvalidInput
 from services.strategies.catalog import Upload
 from services.strategies.state import Status
@@ -82,13 +82,12 @@ def upload() -> Any:
 @bp.post("/start/<strategy_id>")
 @login_required
 def start(strategy_id: str) -> Any:
+    # The supervisor's loop spawns at once; the outcome (running, or error with the OS text)
+    # arrives as a status event and in /python/status.
     runtime = host().supervisor.start(check_id(strategy_id), reason="manual")
-    entry = _entry(strategy_id)
-    if runtime.status is Status.ERROR:
-        return fail(entry["error"] or "The strategy could not start.", 500, entry)
     if runtime.status is Status.WAITING:
-        return ok(entry, f"Waiting to start: {runtime.reason}")
-    return ok(entry, "Strategy started.")
+        return ok(_entry(strategy_id), f"Waiting to start: {runtime.reason}")
+    return ok(_entry(strategy_id), "Starting the strategy.")
 
 
 @bp.post("/stop/<strategy_id>")
@@ -116,7 +115,7 @@ def delete(strategy_id: str) -> Any:
 @bp.post("/clear-error/<strategy_id>")
 @login_required
 def clear_error(strategy_id: str) -> Any:
-    host().supervisor.clear_error(check_id(strategy_id))
+    host().strategies.clear_error(strategy_id)
     return ok(_entry(strategy_id), "Error cleared.")
 
 

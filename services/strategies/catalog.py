@@ -115,13 +115,13 @@ class Strategies:
             self._repository.delete(strategy_id)
             raise
         record = self._repository.get(strategy_id)
-        self._supervisor.register(record)
+        self._supervisor.edits.register(record)
         log.info("Strategy %s uploaded (%s, %d bytes)", strategy_id, file_name, len(upload.data))
         return record
 
     def delete(self, strategy_id: str) -> None:
         """Remove the strategy, its script, backups, variables, schedule and logs (409 while running)."""
-        with self._supervisor.retiring(check_id(strategy_id)):
+        with self._supervisor.edits.retiring(check_id(strategy_id)):
             for listener in self._delete_listeners:
                 listener(strategy_id)
             self._repository.delete(strategy_id)  # variables go with it (ON DELETE CASCADE)
@@ -141,7 +141,7 @@ class Strategies:
     def save_script(self, strategy_id: str, content: object) -> StrategyRecord:
         """Replace the script (syntax-checked, previous version kept); 409 while running."""
         source = check_content(content, self.max_script_bytes)
-        with self._supervisor.editing(check_id(strategy_id)) as record:
+        with self._supervisor.edits.editing(check_id(strategy_id)) as record:
             self._store.save(strategy_id, source, self._clock.now())
         log.info("Strategy %s script saved (%d characters)", strategy_id, len(source))
         return record
@@ -153,7 +153,7 @@ class Strategies:
 
     def set_variables(self, strategy_id: str, payload: dict[str, Any]) -> VariablesView:
         update = parse_update(payload)
-        with self._supervisor.editing(check_id(strategy_id)):
+        with self._supervisor.edits.editing(check_id(strategy_id)):
             return self._env_vars.apply(strategy_id, update)
 
     # Settings -----------------------------------------------------------------------------------
@@ -162,7 +162,11 @@ class Strategies:
 
     def update_settings(self, strategy_id: str, payload: dict[str, Any]) -> dict[str, Any]:
         change = parse_settings(payload)
-        return settings_of(self._supervisor.update_settings(check_id(strategy_id), change))
+        return settings_of(self._supervisor.edits.update_settings(check_id(strategy_id), change))
+
+    def clear_error(self, strategy_id: str) -> None:
+        """Acknowledge a strategy's error (409 when there is none)."""
+        self._supervisor.edits.clear_error(check_id(strategy_id))
 
     # Logs ---------------------------------------------------------------------------------------
     def tail(self, strategy_id: str, lines: int, run: str | None = None) -> Tail:

@@ -126,10 +126,9 @@ class Runs:
         return values
 
     def spawn(self, slot: Slot, reason: str) -> None:
-        """Start a process for ``slot`` (status starting → running, or error with the cause)."""
+        """Start a process for a ``starting`` slot (→ running, or error with the cause)."""
         record = slot.record
-        slot.move(Status.STARTING, "starting", reason)
-        slot.retry_at = None
+        slot.retry_at, slot.start_reason = None, None
         token = secrets.token_hex(16)
         try:
             variables = self._env_vars.resolved(record.id)

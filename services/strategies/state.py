@@ -31,8 +31,8 @@ TRANSITIONS: Mapping[Status, frozenset[Status]] = MappingProxyType(
         # waiting: the gate cleared or the backoff elapsed (start), the trader stopped it, or the
         # start could not even be attempted (error: e.g. an unreadable secret).
         _S.WAITING: frozenset({_S.STARTING, _S.WAITING, _S.STOPPED, _S.ERROR}),
-        # starting: the spawn succeeded or failed.
-        _S.STARTING: frozenset({_S.RUNNING, _S.ERROR}),
+        # starting: the spawn succeeded or failed, or the trader stopped it before the spawn.
+        _S.STARTING: frozenset({_S.RUNNING, _S.ERROR, _S.STOPPED}),
         # running: stop requested, ended by itself, crashed, or crashed with a restart pending.
         _S.RUNNING: frozenset({_S.STOPPING, _S.STOPPED, _S.ERROR, _S.WAITING}),
         # stopping: ended (stopped), or stopped for a fault such as the memory limit (error).

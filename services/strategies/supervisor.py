@@ -1,10 +1,11 @@
 """The process supervisor: desired state vs reality, reconciled by a loop, never by waiting.
 
-Requests change what a strategy should do (start, stop) and act at once (spawn, send the stop
-signal), then return. The reconcile ``tick`` (every ``tick_s``, and at once when a process exits)
-does everything that takes time: reaps exits, escalates overdue stops to SIGKILL, restarts after
-a crash when the trader opted in, starts what should run once its start gate opens, samples CPU
-and memory and enforces memory limits.
+Requests change what a strategy should do (start, stop) and return at once: a start marks the
+strategy ``starting`` and wakes the loop, a stop sends the stop signal. The reconcile ``tick``
+(every ``tick_s``, and at once when woken or when a process exits) does everything that takes
+time: spawns, reaps exits, escalates overdue stops to SIGKILL, restarts after a crash when the
+trader opted in, starts what should run once its start gate opens, samples CPU and memory and
+enforces memory limits.
 
 Locking: one lock per strategy, held only for short state changes (a spawn, a signal, a reap),
 never while waiting for a process. The loop skips a strategy whose lock is busy and comes back
@@ -21,13 +22,13 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, overload
 
 from services.clock import Clock
 from services.errors import Conflict, NotFound, Unavailable
+from services.strategies.edits import Edits
 from services.strategies.events import EventBus
 from services.strategies.launcher import Launcher
 from services.strategies.logs import StrategyLogs
@@ -35,10 +36,10 @@ from services.strategies.recovery import recover_run
 from services.strategies.registry import SlotRegistry
 from services.strategies.repository import DESIRED_RUNNING, DESIRED_STOPPED, StrategyRecord
 from services.strategies.runs import Runs, describe_stop
+from services.strategies.sampling import MB, sample_running
 from services.strategies.slots import Runtime, Slot, StopRequest
 from services.strategies.state import ACTIVE, Status
 from services.strategies.status import MasterContractSource, StatusBoard, StatusExtension
-from services.strategies.validation import SettingsChange
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,8 @@ class Supervisor:
         self._sleep = sleep
         self._board = StatusBoard(clock)
         self._slots = SlotRegistry(runs.repository, self._board, events)
+        #: Changes that must not race a start (edits, settings, clear error, delete).
+        self.edits = Edits(self._slots, runs, events)
         self._running = False
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -195,7 +198,6 @@ class Supervisor:
                 raise Conflict("The strategy is still stopping; start it again once it has stopped.")
             slot.failures = 0
             self._try_start(slot, reason)
-            self.wake()  # the loop records the new process in the database
             return slot.view
 
     def _stop_strategy(self, strategy_id: str, reason: str) -> Runtime:
@@ -204,7 +206,7 @@ class Supervisor:
         with self._locked(slot):
             if slot.status is Status.STOPPING:
                 return slot.view
-            if slot.status is Status.WAITING:
+            if slot.status in {Status.WAITING, Status.STARTING}:  # no process yet: cancel the start
                 self._runs.save(slot, desired_state=DESIRED_STOPPED, stop_reason=describe_stop(reason))
                 slot.retry_at, slot.start_reason = None, None
                 slot.move(Status.STOPPED, "stopped", describe_stop(reason))
@@ -218,63 +220,11 @@ class Supervisor:
         """Stop every running or waiting strategy (the kill switch). Returns how many."""
         count = 0
         for slot in self._all_slots():
-            if slot.status in {Status.RUNNING, Status.WAITING}:
+            if slot.status in {Status.RUNNING, Status.WAITING, Status.STARTING}:
                 with contextlib.suppress(Conflict, NotFound):
                     self._stop_strategy(slot.strategy_id, reason)
                     count += 1
         return count
-
-    def clear_error(self, strategy_id: str) -> Runtime:
-        slot = self._slot(strategy_id)
-        with self._locked(slot):
-            if slot.status is not Status.ERROR:
-                raise Conflict("There is no error to clear.")
-            self._runs.save(slot, error=None)
-            slot.last_lines, slot.failures = (), 0
-            slot.move(Status.STOPPED, "cleared", None)
-            return slot.view
-
-    def update_settings(self, strategy_id: str, change: SettingsChange) -> StrategyRecord:
-        """Apply validated settings; the exchange cannot change while the strategy runs."""
-        slot = self._slot(strategy_id)
-        values: dict[str, Any] = {
-            key: getattr(change, key)
-            for key in ("name", "exchange", "restart_on_crash", "stop_signal", "memory_limit_mb")
-            if getattr(change, key) is not None
-        }
-        if change.clear_memory_limit:
-            values["memory_limit_mb"] = None
-        with self._locked(slot):
-            if change.needs_stopped and slot.status in ACTIVE:
-                raise Conflict("Stop the strategy before changing its exchange.")
-            if values:
-                self._runs.save(slot, **values)
-                slot.pending_events.append("updated")
-            return slot.record
-
-    @contextmanager
-    def editing(self, strategy_id: str) -> Iterator[StrategyRecord]:
-        """Hold the strategy still (no start) while its script or variables change; 409 if running."""
-        slot = self._slot(strategy_id)
-        with self._locked(slot):
-            if slot.status in ACTIVE:
-                raise Conflict("Stop the strategy first: it cannot be changed while it runs.")
-            yield slot.record
-
-    @contextmanager
-    def retiring(self, strategy_id: str) -> Iterator[StrategyRecord]:
-        """Delete: refused while running; once the block succeeds the strategy is forgotten."""
-        slot = self._slot(strategy_id)
-        with self._locked(slot):
-            if slot.status in ACTIVE:
-                raise Conflict("Stop the strategy before deleting it.")
-            yield slot.record
-            self._slots.forget(slot)
-        self._events.publish("deleted", strategy_id, {"id": strategy_id})
-
-    def register(self, record: StrategyRecord) -> None:
-        """Take a newly created strategy under supervision."""
-        self._slots.add(record)
 
     # Status ------------------------------------------------------------------------------------------
     def runtime(self, strategy_id: str) -> Runtime:
@@ -304,9 +254,22 @@ class Supervisor:
             finally:
                 slot.lock.release()
                 self._flush_events(slot)
+        self._record_new_processes()
         if now >= self._next_sample:
             self._next_sample = now + self._config.sample_s
             self._sample()
+
+    def _record_new_processes(self) -> None:
+        """Write the pid and start time of processes spawned in this pass (after all the spawns,
+        so first lines are not held up; before the next pass, so a host crash finds them)."""
+        for slot in self._all_slots():
+            if slot.unsaved and slot.lock.acquire(blocking=False):
+                try:
+                    self._runs.record_process(slot)
+                except Exception:
+                    log.exception("Recording the process of strategy %s failed", slot.strategy_id)
+                finally:
+                    slot.lock.release()
 
     def _reconcile(self, slot: Slot, now: float) -> None:
         if slot.retired:
@@ -314,11 +277,16 @@ class Supervisor:
         if slot.process is not None:
             self._reconcile_process(slot, now)
             return
+        if slot.status is Status.STARTING:
+            self._runs.spawn(slot, slot.start_reason or "manual")
+            return
         if not (self._running and slot.desired_running and slot.status in {Status.STOPPED, Status.WAITING}):
             return
         if slot.retry_at is not None and now < slot.retry_at:
             return
-        self._try_start(slot, slot.start_reason or "restore")
+        reason = slot.start_reason or "restore"
+        if self._try_start(slot, reason):
+            self._runs.spawn(slot, reason)
 
     def _reconcile_process(self, slot: Slot, now: float) -> None:
         if slot.process is None:
@@ -333,19 +301,26 @@ class Supervisor:
         elif slot.stop is not None and not slot.stop.killed and now >= slot.stop.deadline:
             self._runs.escalate(slot)
 
-    def _try_start(self, slot: Slot, reason: str) -> None:
-        """Start now, or wait (status ``waiting``) while the start gate gives a reason not to."""
+    def _try_start(self, slot: Slot, reason: str) -> bool:
+        """Mark the strategy ``starting`` (the loop spawns it at once) or ``waiting`` while the
+        start gate gives a reason not to start yet. The wish is stored first either way.
+
+        Requests never spawn: the loop does, for manual starts, restores and restarts alike, so
+        a request thread never waits for a fork or for a new interpreter to load. True when the
+        strategy is now ``starting``.
+        """
+        if not slot.desired_running:
+            self._runs.save(slot, desired_state=DESIRED_RUNNING)
+        slot.start_reason = reason
         gate = self._start_gate
         waiting_for = gate(slot.record) if gate is not None else None
         if waiting_for:
-            if not slot.desired_running:
-                self._runs.save(slot, desired_state=DESIRED_RUNNING)
-            slot.start_reason = reason
             if slot.status is not Status.WAITING or slot.reason != waiting_for:
                 slot.move(Status.WAITING, "waiting", waiting_for)
-            return
-        slot.start_reason = None
-        self._runs.spawn(slot, reason)
+            return False
+        slot.move(Status.STARTING, "starting", reason)
+        self.wake()
+        return True
 
     def _request_stop(self, slot: Slot, reason: str, *, keep_desired: bool, error: str | None = None) -> None:
         if not keep_desired:
@@ -362,33 +337,14 @@ class Supervisor:
         self.wake()
 
     def _sample(self) -> None:
-        running = [slot for slot in self._all_slots() if slot.process is not None]
-        if not running:
-            return
-        with_tree = frozenset(
-            slot.process.pid for slot in running if slot.process and slot.record.memory_limit_mb
-        )
-        samples = self._launcher.sample([slot.process for slot in running if slot.process], with_tree)
-        for slot in running:
-            if not slot.lock.acquire(blocking=False):
-                continue  # busy: its figures refresh on the next sample
-            try:
-                process = slot.process
-                sample = samples.get(process.pid) if process is not None else None
-                slot.set_sample(sample)
-                limit = slot.record.memory_limit_mb
-                used = sample.tree_rss_bytes if sample is not None else None
-                if limit and used is not None and used > limit * 1_048_576:
-                    self._enforce_memory_limit(slot, used, limit)
-            finally:
-                slot.lock.release()
-                self._flush_events(slot)
+        for slot in sample_running(self._all_slots(), self._launcher, self._enforce_memory_limit):
+            self._flush_events(slot)
 
     def _enforce_memory_limit(self, slot: Slot, used: int, limit: int) -> None:
         """Stop a strategy over its resident-memory ceiling (it ends in ``error``). Slot locked."""
         if slot.status is not Status.RUNNING:
             return
-        message = f"Stopped: memory limit ({used / 1_048_576:.0f} MB used, limit {limit} MB)"
+        message = f"Stopped: memory limit ({used / MB:.0f} MB used, limit {limit} MB)"
         if slot.run is not None:
             slot.run.host_line(f"=== {message} ===")
         self._request_stop(slot, "memory limit", keep_desired=False, error=message)

@@ -298,7 +298,8 @@ def test_delete_removes_everything_and_is_refused_while_running(
 
 def test_status_has_the_designed_shape(admin_client: FlaskClient) -> None:
     strategy_id = upload_ok(admin_client, LOOPING)
-    start(admin_client, strategy_id)
+    assert start(admin_client, strategy_id).get_json()["data"]["status"] == "starting"
+    wait_status(admin_client, strategy_id, "running")
     data = admin_client.get("/python/status").get_json()["data"]
     assert data["master_contract"]["ready"] in {True, False}
     assert data["now_ist"].endswith("+05:30")

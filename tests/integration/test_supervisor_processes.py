@@ -14,8 +14,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.support.apps import (
-    ADMIN_PASSWORD,
-    ADMIN_USER,
     api_key_of,
     build_app,
     csrf_token,
@@ -231,14 +229,12 @@ def test_injected_variables_are_visible_and_host_secrets_are_not(
         assert seen[host_secret] is None
 
 
-def _logged_in_client(app: Flask) -> FlaskClient:
+def _same_session(app: Flask, logged_in: FlaskClient) -> FlaskClient:
+    """Another client (its own cookie jar, so threads do not share one) in the same session."""
+    cookie = logged_in.get_cookie("openalgo_host_session")
+    assert cookie is not None
     client = app.test_client()
-    response = client.post(
-        "/auth/login",
-        json={"username": ADMIN_USER, "password": ADMIN_PASSWORD},
-        headers={"X-CSRFToken": csrf_token(client)},
-    )
-    assert response.status_code == 200
+    client.set_cookie("openalgo_host_session", cookie.value)
     return client
 
 
@@ -246,16 +242,16 @@ def test_parallel_start_and_stop_requests_never_leave_two_processes(
     app: Flask, admin_client: FlaskClient
 ) -> None:
     strategy_id = upload_ok(admin_client, LOOPING)
-    clients = [_logged_in_client(app) for _ in range(4)]
+    clients = [_same_session(app, admin_client) for _ in range(20)]
+    tokens = [csrf_token(client) for client in clients]  # fetched first: no cookie races in threads
     barrier = threading.Barrier(20)
     codes: list[int] = []
     most_seen = [0]
 
     def hammer(index: int) -> None:
-        client = clients[index % 4]
         barrier.wait()
         url = f"/python/{'start' if index % 2 else 'stop'}/{strategy_id}"
-        codes.append(client.post(url, json={}, headers={"X-CSRFToken": csrf_token(client)}).status_code)
+        codes.append(clients[index].post(url, json={}, headers={"X-CSRFToken": tokens[index]}).status_code)
         most_seen[0] = max(most_seen[0], len(strategy_processes(strategy_id)))
 
     threads = [threading.Thread(target=hammer, args=(index,)) for index in range(20)]
@@ -278,6 +274,7 @@ def test_a_hundred_start_stop_cycles_leak_no_file_or_zombie(admin_client: FlaskC
 
     def cycle() -> None:
         assert start(admin_client, strategy_id).status_code == 200
+        wait_status(admin_client, strategy_id, "running")
         assert stop(admin_client, strategy_id).status_code == 200
         wait_status(admin_client, strategy_id, "stopped")
 

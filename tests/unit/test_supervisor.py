@@ -20,7 +20,7 @@ from services.settings import Settings
 from services.strategies.catalog import Strategies, Upload
 from services.strategies.hosting import StrategyHosting, build_strategy_hosting
 from services.strategies.launcher import Sample
-from services.strategies.repository import StrategyRecord
+from services.strategies.repository import StrategyRecord, StrategyRepository
 from services.strategies.supervisor import Supervisor
 from tests.support.apps import make_settings
 from tests.support.strategies import FakeClock, FakeLauncher, FakeProcess
@@ -52,6 +52,12 @@ class World:
         if settings:
             self.strategies.update_settings(record.id, dict(settings))
         return record.id
+
+    def run(self, strategy_id: str, reason: str = "manual") -> str:
+        """Start request, then the loop's pass that spawns; returns the status after both."""
+        self.supervisor.start(strategy_id, reason=reason)
+        self.supervisor.tick()
+        return str(self.supervisor.runtime(strategy_id).status)
 
     def entry(self, strategy_id: str) -> dict[str, object]:
         return self.supervisor.status_entry(strategy_id)
@@ -113,8 +119,9 @@ def tick(world: World, seconds: float = 0.0) -> None:
 # Start -------------------------------------------------------------------------------------------
 def test_start_spawns_the_hosts_python_with_a_built_environment(world: World) -> None:
     strategy_id = world.add("EMA", exchange="NFO")
-    runtime = world.supervisor.start(strategy_id, reason="manual")
-    assert runtime.status == "running"
+    assert world.supervisor.start(strategy_id, reason="manual").status == "starting"
+    assert world.launcher.processes == []  # requests never spawn; the loop does
+    world.supervisor.tick()
     spec = world.launcher.specs[0]
     assert spec.argv[:2] == [sys.executable, "-u"]
     assert spec.argv[2].endswith(f"strategies/scripts/{strategy_id}.py")
@@ -135,7 +142,10 @@ def test_a_second_start_is_a_conflict_and_spawns_nothing(world: World) -> None:
     strategy_id = world.add()
     world.supervisor.start(strategy_id)
     with pytest.raises(Conflict):
-        world.supervisor.start(strategy_id)
+        world.supervisor.start(strategy_id)  # starting
+    world.supervisor.tick()
+    with pytest.raises(Conflict):
+        world.supervisor.start(strategy_id)  # running
     assert len(world.launcher.processes) == 1
 
 
@@ -173,8 +183,7 @@ def test_nothing_starts_while_the_supervisor_is_not_running(world: World) -> Non
 def test_a_spawn_failure_is_an_error_carrying_the_os_text(world: World) -> None:
     strategy_id = world.add()
     world.launcher.spawn_error = PermissionError(13, "Permission denied")
-    runtime = world.supervisor.start(strategy_id)
-    assert runtime.status == "error"
+    assert world.run(strategy_id) == "error"
     entry = world.entry(strategy_id)
     assert entry["error"] == "Could not start the process: Permission denied"
     assert entry["desired_state"] == "stopped"
@@ -185,8 +194,7 @@ def test_an_unreadable_secret_is_an_error_and_nothing_is_wiped(world: World) -> 
     strategy_id = world.add()
     world.strategies.set_variables(strategy_id, {"secure": {"BROKER_PIN": "1234"}})
     world.api_key[0] = SecretUnreadable("A stored secret cannot be decrypted")
-    runtime = world.supervisor.start(strategy_id)
-    assert runtime.status == "error"
+    assert world.run(strategy_id) == "error"
     assert world.entry(strategy_id)["error"] == "A stored secret cannot be decrypted"
     assert world.launcher.processes == []
     assert world.strategies.variables(strategy_id).secure == ["BROKER_PIN"]
@@ -195,7 +203,7 @@ def test_an_unreadable_secret_is_an_error_and_nothing_is_wiped(world: World) -> 
 # Stop --------------------------------------------------------------------------------------------
 def test_stop_sends_sigterm_then_sigkill_after_the_grace_period(world: World) -> None:
     strategy_id = world.add()
-    world.supervisor.start(strategy_id)
+    world.run(strategy_id)
     process = world.process()
     process.ignores_stop = True
     runtime = world.supervisor.stop(strategy_id)
@@ -220,11 +228,20 @@ def test_stop_sends_sigterm_then_sigkill_after_the_grace_period(world: World) ->
 
 def test_the_stop_signal_can_be_sigint(world: World) -> None:
     strategy_id = world.add(stop_signal="SIGINT")
-    world.supervisor.start(strategy_id)
+    world.run(strategy_id)
     world.supervisor.stop(strategy_id)
     assert world.process().signals == [signal.SIGINT]
     tick(world)
     assert world.entry(strategy_id)["status"] == "stopped"
+
+
+def test_a_stop_before_the_spawn_cancels_the_start(world: World) -> None:
+    strategy_id = world.add()
+    world.supervisor.start(strategy_id)
+    assert world.supervisor.stop(strategy_id).status == "stopped"
+    tick(world)
+    assert world.launcher.processes == []
+    assert world.entry(strategy_id)["desired_state"] == "stopped"
 
 
 def test_stopping_a_stopped_strategy_is_a_conflict(world: World) -> None:
@@ -236,7 +253,7 @@ def test_stopping_a_stopped_strategy_is_a_conflict(world: World) -> None:
 # Exits and crashes ---------------------------------------------------------------------------------
 def test_a_strategy_that_ended_by_itself_can_start_again_at_once(world: World) -> None:
     strategy_id = world.add()
-    world.supervisor.start(strategy_id)
+    world.run(strategy_id)
     world.process().end(0)
     tick(world)
     entry = world.entry(strategy_id)
@@ -244,13 +261,13 @@ def test_a_strategy_that_ended_by_itself_can_start_again_at_once(world: World) -
     assert entry["exit_code"] == 0
     assert entry["desired_state"] == "stopped"
     assert entry["stop_reason"] == "ended by itself"
-    assert world.supervisor.start(strategy_id).status == "running"
+    assert world.run(strategy_id) == "running"
     assert len(world.launcher.processes) == 2
 
 
 def test_a_crash_is_an_error_with_exit_code_and_last_lines(world: World) -> None:
     strategy_id = world.add()
-    world.supervisor.start(strategy_id)
+    world.run(strategy_id)
     world.process().print("Traceback (most recent call last):", "ValueError: boom", stream="err")
     world.process().end(3)
     tick(world)
@@ -261,7 +278,7 @@ def test_a_crash_is_an_error_with_exit_code_and_last_lines(world: World) -> None
     assert any("[stderr] ValueError: boom" in line for line in entry["last_lines"])  # type: ignore[union-attr]
     assert entry["desired_state"] == "stopped"
     assert "exit code 3" in world.log_text(strategy_id).splitlines()[-1]
-    world.supervisor.clear_error(strategy_id)
+    world.strategies.clear_error(strategy_id)
     cleared = world.entry(strategy_id)
     assert cleared["status"] == "stopped"
     assert cleared["error"] is None
@@ -269,7 +286,7 @@ def test_a_crash_is_an_error_with_exit_code_and_last_lines(world: World) -> None
 
 def test_death_by_a_signal_shows_the_signal_name(world: World) -> None:
     strategy_id = world.add()
-    world.supervisor.start(strategy_id)
+    world.run(strategy_id)
     world.process().die(signal.SIGKILL)
     tick(world)
     entry = world.entry(strategy_id)
@@ -280,7 +297,7 @@ def test_death_by_a_signal_shows_the_signal_name(world: World) -> None:
 
 def test_crash_restart_is_opt_in_with_doubling_backoff_and_gives_up_after_five(world: World) -> None:
     strategy_id = world.add(restart_on_crash=True)
-    world.supervisor.start(strategy_id)
+    world.run(strategy_id)
     for failure, delay in enumerate([1.0, 2.0, 4.0, 8.0], start=1):
         world.process().end(1)
         tick(world, 10)  # a short run: counts as a failure
@@ -303,7 +320,7 @@ def test_crash_restart_is_opt_in_with_doubling_backoff_and_gives_up_after_five(w
 
 def test_a_crash_after_a_healthy_run_is_forgiven(world: World) -> None:
     strategy_id = world.add(restart_on_crash=True)
-    world.supervisor.start(strategy_id)
+    world.run(strategy_id)
     world.process().end(1)
     tick(world, 10)
     tick(world, 1.1)  # restarted after 1 s (failure 1)
@@ -317,7 +334,7 @@ def test_a_crash_after_a_healthy_run_is_forgiven(world: World) -> None:
 
 def test_without_the_opt_in_a_crash_is_not_restarted(world: World) -> None:
     strategy_id = world.add()
-    world.supervisor.start(strategy_id)
+    world.run(strategy_id)
     world.process().end(1)
     tick(world, 100)
     tick(world, 100)
@@ -362,7 +379,7 @@ def test_stopping_a_waiting_strategy_cancels_the_start(world: World) -> None:
 
 def test_the_memory_limit_stops_the_strategy_into_error(world: World) -> None:
     strategy_id = world.add(memory_limit_mb=100)
-    world.supervisor.start(strategy_id)
+    world.run(strategy_id)
     process = world.process()
     world.launcher.samples[process.pid] = Sample(12.5, 150 * 1_048_576, 220 * 1_048_576)
     tick(world, 2)
@@ -378,7 +395,7 @@ def test_status_serves_cached_samples_and_extensions(world: World) -> None:
     strategy_id = world.add()
     world.supervisor.add_status_extension(lambda sid: {"scheduled": True, "next_start": "09:15"})
     world.supervisor.set_master_contract_source(lambda: {"status": "downloading", "ready": False})
-    world.supervisor.start(strategy_id)
+    world.run(strategy_id)
     world.launcher.samples[world.process().pid] = Sample(3.14159, 50 * 1_048_576)
     tick(world, 2)
     board = world.supervisor.status()
@@ -395,10 +412,10 @@ def test_status_serves_cached_samples_and_extensions(world: World) -> None:
 
 def test_every_transition_is_an_event(world: World) -> None:
     strategy_id = world.add()
-    world.supervisor.start(strategy_id)
+    world.run(strategy_id)
     world.supervisor.stop(strategy_id)
     tick(world)
-    world.supervisor.start(strategy_id)
+    world.run(strategy_id)
     world.process().end(2)
     tick(world)
     kinds = [event.kind for event in world.hosting.events.after(0).events]
@@ -419,7 +436,7 @@ def test_every_transition_is_an_event(world: World) -> None:
 
 def test_edits_and_deletes_are_refused_while_running(world: World) -> None:
     strategy_id = world.add()
-    world.supervisor.start(strategy_id)
+    world.run(strategy_id)
     with pytest.raises(Conflict):
         world.strategies.save_script(strategy_id, "print(2)\n")
     with pytest.raises(Conflict):
@@ -435,7 +452,7 @@ def test_edits_and_deletes_are_refused_while_running(world: World) -> None:
 # Host shutdown and restart -------------------------------------------------------------------------
 def test_graceful_shutdown_keeps_the_wish_and_the_next_start_restores(world: World) -> None:
     strategy_id = world.add()
-    world.supervisor.start(strategy_id)
+    world.run(strategy_id)
     world.supervisor.stop()
     entry = world.entry(strategy_id)
     assert entry["status"] == "stopped"
@@ -453,7 +470,7 @@ def test_graceful_shutdown_keeps_the_wish_and_the_next_start_restores(world: Wor
 
 def test_shutdown_escalates_a_strategy_that_ignores_its_stop_signal(world: World) -> None:
     strategy_id = world.add()
-    world.supervisor.start(strategy_id)
+    world.run(strategy_id)
     world.process().ignores_stop = True
     world.supervisor.stop()
     assert world.process().signals == [signal.SIGTERM, signal.SIGKILL]
@@ -462,7 +479,7 @@ def test_shutdown_escalates_a_strategy_that_ignores_its_stop_signal(world: World
 
 def test_after_a_crash_a_live_leftover_is_adopted_not_duplicated(world: World) -> None:
     strategy_id = world.add()
-    world.supervisor.start(strategy_id)
+    world.run(strategy_id)
     leftover = world.process()
     # The host dies here: no shutdown. The next host finds the same process alive.
     again = world.restart_host()
@@ -483,7 +500,7 @@ def test_after_a_crash_a_live_leftover_is_adopted_not_duplicated(world: World) -
 
 def test_a_leftover_that_cannot_be_adopted_is_killed_and_replaced(world: World) -> None:
     strategy_id = world.add()
-    world.supervisor.start(strategy_id)
+    world.run(strategy_id)
     leftover = world.process()
     again = world.restart_host()
     again.launcher.leftovers[leftover.token] = leftover
@@ -497,7 +514,7 @@ def test_a_leftover_that_cannot_be_adopted_is_killed_and_replaced(world: World) 
 
 def test_a_run_that_died_with_the_host_is_closed_and_restored(world: World) -> None:
     strategy_id = world.add()
-    world.supervisor.start(strategy_id)
+    world.run(strategy_id)
     token = world.process().token
     again = world.restart_host()  # no leftover found: the process is gone
     again.supervisor.start()
@@ -509,22 +526,21 @@ def test_a_run_that_died_with_the_host_is_closed_and_restored(world: World) -> N
     assert "started: restore" in again.log_text(strategy_id, current.run)
 
 
-def test_a_start_is_recorded_by_the_loop_and_a_crash_before_that_loses_nothing(world: World) -> None:
+def test_a_spawn_is_recorded_in_the_same_pass_and_a_crash_before_that_loses_nothing(world: World) -> None:
     strategy_id = world.add()
     world.supervisor.start(strategy_id)
+    stored = world.strategies.get(strategy_id)
+    assert (stored.desired_state, stored.run_pid) == ("running", None)  # the wish is stored first
+    world.supervisor.tick()
     process = world.process()
-    stored = world.hosting.strategies.get(strategy_id)
-    assert (stored.desired_state, stored.run_token, stored.run_pid) == ("running", process.token, None)
-    assert world.entry(strategy_id)["pid"] == process.pid  # shown at once
+    stored = world.strategies.get(strategy_id)
+    assert (stored.run_token, stored.run_pid, stored.run_create_time) == (process.token, process.pid, 1.0)
 
-    # The host dies before its loop wrote the pid: the next host finds the run by its token.
+    # Had the host died between the spawn and that write, the row would hold only the token:
+    StrategyRepository(world.db).set_columns(strategy_id, run_pid=None, run_create_time=None)
     again = world.restart_host()
     again.supervisor.start()
-    assert again.launcher.killed_tokens == [process.token]
+    assert again.launcher.killed_tokens == [process.token]  # found by its token and killed
     tick(again)
     assert again.entry(strategy_id)["status"] == "running"
-
-    tick(again)
-    stored = again.hosting.strategies.get(strategy_id)
-    assert stored.run_pid == again.process().pid
-    assert stored.run_create_time == again.process().create_time
+    assert len(again.launcher.processes) == 1
