@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -96,6 +97,9 @@ class Bench:
             return False
         return any(text in path.read_bytes() for path in folder.glob("*.log"))
 
+    def first_line(self, strategy_id: str) -> bool:
+        return self.has_line(strategy_id, b"] first line")
+
     def close(self) -> None:
         self.session.close()
         self.server.stop()
@@ -109,12 +113,14 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 60.0, pause: float 
         time.sleep(pause)
 
 
-def wait_all_first_lines(bench: Bench, ids: list[str], timeout: float = 60.0) -> None:
+def wait_all_first_lines(
+    has_first_line: Callable[[str], bool], ids: list[str], timeout: float = 60.0
+) -> None:
     """Until every strategy's log has its first line; seen ones are not read again (cheap polls)."""
     pending = set(ids)
 
     def done() -> bool:
-        pending.difference_update([sid for sid in list(pending) if bench.has_line(sid, b"] first line")])
+        pending.difference_update([sid for sid in list(pending) if has_first_line(sid)])
         return not pending
 
     wait_for(done, timeout, pause=0.002)
@@ -186,11 +192,62 @@ def bench_fifty(bench: Bench, count: int, rounds: int) -> None:
         started = time.perf_counter()
         for strategy_id in ids:
             bench.start(strategy_id, token)
-        wait_all_first_lines(bench, ids)
+        wait_all_first_lines(bench.first_line, ids)
         samples.append(time.perf_counter() - started)
         bench.stop_all()
     ours, floor = statistics.median(samples), statistics.median(floors)
     report(f"{count} strategies started -> all first lines", ms(ours), ms(floor), ours / floor, "<= 1.5x")
+
+
+def bench_fifty_scheduled(count: int, rounds: int) -> None:
+    """The same 50 starts as a schedule makes them at market open: ``supervisor.start`` in the
+    host process (this process), against the bare Popen loop run in the same process."""
+    from app import create_app
+    from services.settings import Settings
+    from tests.support.apps import host_of
+
+    with tempfile.TemporaryDirectory(prefix="bench-scheduled-") as scratch:
+        data_dir = Path(scratch) / "data"
+        settings = Settings.from_env(environ={}, dotenv_path=data_dir / "no.env", data_dir=data_dir)
+        host = host_of(create_app(settings))
+        try:
+            script = script_file(data_dir, FIRST_LINE)
+            ids = [host.strategies.create(_upload(f"scheduled {n}")).id for n in range(count)]
+            log_root = settings.log_dir / "strategies"
+
+            def first_line(strategy_id: str) -> bool:
+                return any(
+                    b"] first line" in path.read_bytes() for path in (log_root / strategy_id).glob("*.log")
+                )
+
+            floors, samples = [], []
+            for _ in range(rounds):
+                floors.append(bare_loop(script, count))
+                for strategy_id in ids:
+                    host.strategies.clear_logs(strategy_id)
+                started = time.perf_counter()
+                for strategy_id in ids:
+                    host.supervisor.start(strategy_id, reason="schedule")
+                wait_all_first_lines(first_line, ids)
+                samples.append(time.perf_counter() - started)
+                host.supervisor.stop_all()
+                wait_for(lambda: all(host.supervisor.runtime(i).status == "stopped" for i in ids), pause=0.01)
+            ours, floor = statistics.median(samples), statistics.median(floors)
+            report(
+                f"{count} started by the scheduler -> all first lines",
+                ms(ours),
+                ms(floor),
+                ours / floor,
+                "<= 1.5x",
+            )
+        finally:
+            host.shutdown()
+
+
+def _upload(name: str) -> Any:
+    from services.strategies.catalog import Upload
+
+    return Upload(name, "bench.py", FIRST_LINE.encode())
 
 
 def cpu_share(process: psutil.Process, seconds: float) -> float:
@@ -217,7 +274,7 @@ def bench_many_running(bench: Bench, count: int, idle_seconds: float) -> None:
     token = bench.session.csrf()
     for strategy_id in ids:
         bench.start(strategy_id, token)
-    wait_all_first_lines(bench, ids, timeout=300)
+    wait_all_first_lines(bench.first_line, ids, timeout=300)
     time.sleep(3.0)  # let the first CPU/memory samples and the log writes settle
     rss_after = bench.host.memory_info().rss
     per_strategy = (rss_after - rss_before) / count / 1_048_576
@@ -301,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
             bench_many_running(bench, many, idle)
         finally:
             bench.close()
+    bench_fifty_scheduled(fifty, rounds=3)
     return 0
 
 

@@ -1,11 +1,12 @@
 """Capturing strategy output: named pipes read by one thread for every strategy.
 
-Each run writes stdout and stderr into two FIFOs (``<pipes_dir>/<token>.out|.err``). The host
-reads them with a single selector thread (no thread per strategy), splits the bytes into lines
-and hands them to the run's sink (its log). The strategy process also holds a read end it never
-uses: if the host dies, the strategy's writes do not fail with a broken pipe (they wait once the
-pipe buffer is full), and the restarted host reopens the FIFOs and the log continues. That is
-what makes adopting a strategy after a host crash possible.
+Each run writes stdout and stderr into two pipes. The host reads them with a single selector
+thread (no thread per strategy), splits the bytes into lines and hands them to the run's sink
+(its log). The strategy process also holds the read ends, which it never uses: if the host dies,
+the strategy's writes do not fail with a broken pipe (they wait once the pipe buffer is full),
+and the restarted host opens the same pipes again through ``/proc/<pid>/fd/1`` and ``2`` (Linux)
+and the log continues. That is what makes adopting a strategy after a host crash possible.
+Anonymous pipes cost no filesystem work per start (named pipes did, measurably).
 
 The same thread watches pidfds, so the supervisor hears of a process exit at once.
 All selector changes happen on the pump thread (requests are queued and the thread woken), so
@@ -19,7 +20,6 @@ import logging
 import os
 import queue
 import selectors
-import stat
 import threading
 import time
 from collections.abc import Callable
@@ -45,10 +45,8 @@ class OutputSink(Protocol):
 
 @dataclass(eq=False)
 class Channel:
-    """The two FIFOs of one run, as the host holds them."""
+    """The read ends of one run's stdout and stderr pipes, as the host holds them."""
 
-    token: str
-    paths: tuple[Path, Path]
     read_fds: tuple[int, int]
 
 
@@ -68,24 +66,19 @@ class _ExitWatch:
     callback: Callable[[], None]
 
 
-def _pipe_paths(pipes_dir: Path, token: str) -> tuple[Path, Path]:
-    return pipes_dir / f"{token}.out", pipes_dir / f"{token}.err"
-
-
-def _make_fifo(path: Path) -> None:
-    """mkfifo, creating the folder only when it is missing (the common case costs one call)."""
+def _own_pipe(pid: int, fd: int) -> str | None:
+    """The pipe behind ``fd`` of ``pid`` if the process also holds another end of it (the read
+    end it was given at start): then it is the pipe this host set up, not something the
+    strategy redirected its output to."""
+    fds = Path(f"/proc/{pid}/fd")
     try:
-        os.mkfifo(path, 0o600)
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.mkfifo(path, 0o600)
-
-
-def _is_fifo(path: Path) -> bool:
-    try:
-        return stat.S_ISFIFO(path.stat().st_mode)
-    except FileNotFoundError:
-        return False
+        target = str((fds / str(fd)).readlink())
+        if not target.startswith("pipe:"):
+            return None
+        others = [entry for entry in fds.iterdir() if entry.name not in {"0", "1", "2"}]
+        return target if any(str(entry.readlink()) == target for entry in others) else None
+    except OSError:
+        return None
 
 
 class OutputPump:
@@ -137,33 +130,28 @@ class OutputPump:
         return self._running
 
     # Channels -----------------------------------------------------------------------------------
-    def open_channel(self, pipes_dir: Path, token: str) -> tuple[Channel, tuple[int, int]]:
-        """Create the run's FIFOs; returns the channel and the write ends for the child."""
-        paths = _pipe_paths(pipes_dir, token)
-        read_fds: list[int] = []
-        write_fds: list[int] = []
-        try:
-            for path in paths:
-                _make_fifo(path)
-                # Reader first and non-blocking, so opening the writer does not block.
-                read_fds.append(os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC))
-                write_fds.append(os.open(path, os.O_WRONLY | os.O_CLOEXEC))
-        except OSError:
-            for fd in read_fds + write_fds:
-                os.close(fd)
-            for path in paths:
-                path.unlink(missing_ok=True)
-            raise
-        channel = Channel(token, paths, (read_fds[0], read_fds[1]))
-        return channel, (write_fds[0], write_fds[1])
+    def open_channel(self) -> tuple[Channel, tuple[int, int]]:
+        """Create the run's two pipes; returns the channel and the write ends for the child."""
+        out_r, out_w = os.pipe2(os.O_CLOEXEC)
+        err_r, err_w = os.pipe2(os.O_CLOEXEC)
+        for fd in (out_r, err_r):
+            os.set_blocking(fd, False)
+        return Channel((out_r, err_r)), (out_w, err_w)
 
-    def reopen_channel(self, pipes_dir: Path, token: str) -> Channel | None:
-        """The FIFOs of a run from before a host restart, or None when they are gone."""
-        paths = _pipe_paths(pipes_dir, token)
-        if not all(_is_fifo(path) for path in paths):
+    def reopen_channel(self, pid: int) -> Channel | None:
+        """The pipes of a strategy started by an earlier host, or None when that is impossible
+        (no /proc, output redirected, process gone)."""
+        if not (_own_pipe(pid, 1) and _own_pipe(pid, 2)):
             return None
-        fds = [os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC) for path in paths]
-        return Channel(token, paths, (fds[0], fds[1]))
+        fds: list[int] = []
+        try:
+            for fd in (1, 2):
+                fds.append(os.open(f"/proc/{pid}/fd/{fd}", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC))
+        except OSError:
+            for opened in fds:
+                os.close(opened)
+            return None
+        return Channel((fds[0], fds[1]))
 
     def attach(self, channel: Channel, sink: OutputSink) -> None:
         """Start moving the channel's output into ``sink``."""
@@ -177,7 +165,7 @@ class OutputPump:
         self._submit(register)
 
     def release(self, channel: Channel) -> None:
-        """Move what is still in the pipes into the log, then close and remove the FIFOs.
+        """Move what is still in the pipes into the log, then close them.
 
         Blocks until the pump has done it, so the caller can write the run footer after the
         last line of output.
@@ -194,23 +182,19 @@ class OutputPump:
                             self._require_selector().unregister(fd)
                     with contextlib.suppress(OSError):
                         os.close(fd)
-                for path in channel.paths:
-                    path.unlink(missing_ok=True)
             finally:
                 done.set()
 
         if not self._submit(drain_and_close):
             return
         if not done.wait(RELEASE_TIMEOUT_S):
-            log.warning("Output of run %s was not released in time", channel.token)
+            log.warning("Strategy output was not released in time")
 
     def discard(self, channel: Channel) -> None:
         """Close a channel that was never attached (the spawn failed)."""
         for fd in channel.read_fds:
             with contextlib.suppress(OSError):
                 os.close(fd)
-        for path in channel.paths:
-            path.unlink(missing_ok=True)
 
     def watch_exit(self, pid: int, callback: Callable[[], None]) -> None:
         """Call ``callback`` on the pump thread when process ``pid`` ends (if pidfds exist)."""

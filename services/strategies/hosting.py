@@ -81,7 +81,6 @@ def build_strategy_hosting(
             # The host's own interpreter, never a PATH lookup: strategies get the host's packages.
             python=sys.executable,
             stop_grace_s=settings.strategy_stop_grace_s,
-            pipes_root=log_root,
             policy=RestartPolicy(
                 initial_delay_s=settings.strategy_restart_initial_s,
                 max_delay_s=settings.strategy_restart_max_s,

@@ -2,7 +2,7 @@
 
 The supervisor talks to the ``Launcher`` protocol only, so unit tests drive it with a fake. The
 real ``ProcessLauncher`` starts each strategy with the host's own interpreter in a new session
-(its own process group), its output going to FIFOs read by the ``OutputPump``.
+(its own process group), its output going to pipes read by the ``OutputPump``.
 
 A run ends in two steps: ``exit_status`` looks at the exit without reaping (the zombie keeps the
 pid and process group id from being reused), then ``finish`` kills what is left of the run and
@@ -70,7 +70,6 @@ class LaunchSpec:
     env: dict[str, str]
     cwd: Path
     token: str
-    pipes_dir: Path
     sink: OutputSink
 
 
@@ -109,7 +108,7 @@ class Launcher(Protocol):
 
     def find(self, pid: int | None, create_time: float | None, token: str) -> ProcessHandle | None: ...
 
-    def reattach(self, handle: ProcessHandle, pipes_dir: Path, sink: OutputSink) -> bool: ...
+    def reattach(self, handle: ProcessHandle, sink: OutputSink) -> bool: ...
 
     def exit_status(self, handle: ProcessHandle) -> ExitStatus | None: ...
 
@@ -160,7 +159,7 @@ def _own(handle: ProcessHandle) -> _Process:
 
 
 class ProcessLauncher:
-    """The real launcher (POSIX): sessions, process groups, FIFOs, pidfds and psutil."""
+    """The real launcher (POSIX; adoption needs Linux /proc): sessions, groups, pipes, pidfds, psutil."""
 
     def __init__(self, pump: OutputPump | None = None) -> None:
         self._pump = pump or OutputPump()
@@ -174,7 +173,7 @@ class ProcessLauncher:
         self._pump.stop()
 
     def spawn(self, spec: LaunchSpec) -> ProcessHandle:
-        channel, (out_w, err_w) = self._pump.open_channel(spec.pipes_dir, spec.token)
+        channel, (out_w, err_w) = self._pump.open_channel()
         try:
             popen = subprocess.Popen(
                 spec.argv,
@@ -214,10 +213,10 @@ class ProcessLauncher:
             return None
         return _Process(pid, token, adopted=True, popen=None, known_info=info)
 
-    def reattach(self, handle: ProcessHandle, pipes_dir: Path, sink: OutputSink) -> bool:
+    def reattach(self, handle: ProcessHandle, sink: OutputSink) -> bool:
         """Continue reading an adopted process's output into ``sink``; False if its pipes are gone."""
         process = _own(handle)
-        channel = self._pump.reopen_channel(pipes_dir, process.token)
+        channel = self._pump.reopen_channel(process.pid)
         if channel is None:
             return False
         process.channel = channel

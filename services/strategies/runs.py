@@ -13,7 +13,6 @@ import secrets
 import signal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from services.clock import Clock
@@ -62,7 +61,6 @@ def duration_text(seconds: float) -> str:
 class RunsConfig:
     python: str
     stop_grace_s: float
-    pipes_root: Path
     policy: RestartPolicy
 
 
@@ -99,9 +97,6 @@ class Runs:
         self.config = config
         self._host = host
 
-    def pipes_dir(self, strategy_id: str) -> Path:
-        return self.config.pipes_root / strategy_id / ".pipes"
-
     # Start --------------------------------------------------------------------------------------
     def save(self, slot: Slot, **values: Any) -> None:
         """Write columns of the strategy's row and keep the slot's copy in step.
@@ -125,11 +120,28 @@ class Runs:
             values["run_create_time"] = slot.process.create_time
         return values
 
+    def stage_start(self, slot: Slot) -> None:
+        """Store the wish and a fresh run token before any process exists (one write).
+
+        A host crash right after the spawn then still finds the process by its token and
+        replaces it: never two processes for one strategy.
+        """
+        self.save(
+            slot,
+            desired_state=DESIRED_RUNNING,
+            run_token=secrets.token_hex(16),
+            run_pid=None,
+            run_create_time=None,
+            run_log=None,
+        )
+
     def spawn(self, slot: Slot, reason: str) -> None:
         """Start a process for a ``starting`` slot (→ running, or error with the cause)."""
-        record = slot.record
         slot.retry_at, slot.start_reason = None, None
-        token = secrets.token_hex(16)
+        if slot.record.run_token is None or not slot.desired_running:
+            self.stage_start(slot)
+        record = slot.record
+        token = record.run_token or ""
         try:
             variables = self._env_vars.resolved(record.id)
             injected = self._injected(record, token)
@@ -142,16 +154,6 @@ class Runs:
             f"=== Run {run.run} of '{record.name}' ({record.id}) · started: {reason} · "
             f"{self.config.python} -u {record.file_name} ==="
         )
-        # The wish and the run token are stored before the process exists: a host crash right
-        # after the spawn still finds (by token) and replaces the process, never duplicates it.
-        self.save(
-            slot,
-            desired_state=DESIRED_RUNNING,
-            run_token=token,
-            run_pid=None,
-            run_create_time=None,
-            run_log=run.current_file,
-        )
         if not script.is_file():
             self._fail_start(slot, "The script file is missing from strategies/scripts/.", run)
             return
@@ -160,7 +162,6 @@ class Runs:
             env=build_child_environment(self._host.environ(), variables, injected),
             cwd=script.parent,
             token=token,
-            pipes_dir=self.pipes_dir(record.id),
             sink=run,
         )
         try:
@@ -171,9 +172,10 @@ class Runs:
         slot.process, slot.run = process, run
         slot.started_mono = self._clock.monotonic()
         slot.stop, slot.sample, slot.last_lines = None, None, ()
-        # Shown at once, written by the reconcile loop a moment later: reading the new process's
-        # start time while it is still loading costs the request about a millisecond.
+        # Shown at once, written by the loop once this pass has spawned what it had to: reading
+        # the start time of an interpreter that is still loading is slow, and first lines wait.
         slot.unsaved = {
+            "run_log": run.current_file,
             "run_pid": process.pid,
             "last_started": self._clock.now(),
             "exit_code": None,

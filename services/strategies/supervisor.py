@@ -34,7 +34,7 @@ from services.strategies.launcher import Launcher
 from services.strategies.logs import StrategyLogs
 from services.strategies.recovery import recover_run
 from services.strategies.registry import SlotRegistry
-from services.strategies.repository import DESIRED_RUNNING, DESIRED_STOPPED, StrategyRecord
+from services.strategies.repository import DESIRED_STOPPED, RUN_CLEARED, StrategyRecord
 from services.strategies.runs import Runs, describe_stop
 from services.strategies.sampling import MB, sample_running
 from services.strategies.slots import Runtime, Slot, StopRequest
@@ -207,7 +207,9 @@ class Supervisor:
             if slot.status is Status.STOPPING:
                 return slot.view
             if slot.status in {Status.WAITING, Status.STARTING}:  # no process yet: cancel the start
-                self._runs.save(slot, desired_state=DESIRED_STOPPED, stop_reason=describe_stop(reason))
+                self._runs.save(
+                    slot, desired_state=DESIRED_STOPPED, stop_reason=describe_stop(reason), **RUN_CLEARED
+                )
                 slot.retry_at, slot.start_reason = None, None
                 slot.move(Status.STOPPED, "stopped", describe_stop(reason))
                 return slot.view
@@ -309,8 +311,8 @@ class Supervisor:
         a request thread never waits for a fork or for a new interpreter to load. True when the
         strategy is now ``starting``.
         """
-        if not slot.desired_running:
-            self._runs.save(slot, desired_state=DESIRED_RUNNING)
+        if not slot.desired_running or slot.record.run_token is None:
+            self._runs.stage_start(slot)
         slot.start_reason = reason
         gate = self._start_gate
         waiting_for = gate(slot.record) if gate is not None else None

@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import psutil
@@ -107,7 +106,7 @@ class FakeLauncher:
     def find(self, pid: int | None, create_time: float | None, token: str) -> ProcessHandle | None:
         return self.leftovers.get(token)
 
-    def reattach(self, handle: ProcessHandle, pipes_dir: Path, sink: OutputSink) -> bool:
+    def reattach(self, handle: ProcessHandle, sink: OutputSink) -> bool:
         assert isinstance(handle, FakeProcess)
         if self.reattach_ok:
             handle.sink = sink
