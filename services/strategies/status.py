@@ -2,7 +2,8 @@
 
 Entries combine the stored record (settings, last outcome), the supervisor's lock-free runtime
 view (status, pid, cached CPU/memory samples) and extensions plugged in by other features (the
-scheduler adds ``scheduled``, ``next_start``, ``next_stop``). Nothing here touches a process.
+scheduler adds ``scheduled``, ``next_start``, ``next_stop``) and, last, what the trader may do
+(``actions``, ``badge``: services/strategies/actions.py). Nothing here touches a process.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from services.clock import Clock, ist_iso
+from services.strategies.actions import presentation
 from services.strategies.repository import StrategyRecord
 from services.strategies.slots import Runtime, Slot
 from services.strategies.state import Status
@@ -74,6 +76,8 @@ def status_entry(
         except Exception:
             log.exception("A status extension failed for strategy %s", record.id)
     entry["id"] = record.id
+    # Last, so the schedule extension's ``scheduled`` counts: what may be done, how it is shown.
+    entry.update(presentation(entry))
     return entry
 
 
