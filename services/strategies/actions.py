@@ -1,7 +1,7 @@
-"""What the trader may do with a strategy right now, and the badge its status shows.
+"""What the trader may do with a strategy right now, and how its status reads.
 
 The pages decide none of this themselves: every status entry (``/python/status`` and every
-status event) carries ``actions`` and ``badge`` computed here, from the same status sets the
+status event) carries ``actions``, ``badge`` and ``note`` computed here, from the same status sets the
 services use to refuse a request, so a button is enabled exactly when the server would accept
 what it sends.
 """
@@ -46,8 +46,35 @@ def badge_of(status: Status, scheduled: bool) -> str:
     return "scheduled" if scheduled and status is Status.STOPPED else status.value
 
 
+def note_of(status: Status, entry: Mapping[str, Any]) -> str | None:
+    """The one line that says why a strategy is where it is (None when there is nothing to say).
+
+    An error says what went wrong; otherwise the scheduler's ``status_reason`` (a holiday, the
+    master contract...) wins; a wait or a stop in progress says why; a stopped strategy says how
+    its last run ended.
+    """
+    if status is Status.ERROR:
+        return _text(entry.get("error")) or _text(entry.get("status_reason")) or "Stopped with an error."
+    reason = _text(entry.get("status_reason"))
+    if reason:
+        return reason
+    if status in {Status.WAITING, Status.STOPPING}:
+        return _text(entry.get("reason"))
+    if status is Status.STOPPED:
+        return _text(entry.get("stop_reason"))
+    return None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
 def presentation(entry: Mapping[str, Any]) -> dict[str, Any]:
-    """``badge`` and ``actions`` for a status entry (its ``status`` and ``scheduled`` fields)."""
+    """``badge``, ``note`` and ``actions`` for a status entry."""
     status = Status(entry["status"])
     scheduled = bool(entry.get("scheduled"))
-    return {"badge": badge_of(status, scheduled), "actions": allowed_actions(status, scheduled)}
+    return {
+        "badge": badge_of(status, scheduled),
+        "note": note_of(status, entry),
+        "actions": allowed_actions(status, scheduled),
+    }

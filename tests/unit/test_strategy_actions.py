@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.strategies.actions import ACTION_KEYS, allowed_actions, badge_of, presentation
+from services.strategies.actions import ACTION_KEYS, allowed_actions, badge_of, note_of, presentation
 from services.strategies.state import ACTIVE, Status
 
 
@@ -47,3 +47,16 @@ def test_presentation_reads_a_status_entry_without_a_schedule_field() -> None:
     assert shown["badge"] == "running"
     assert shown["actions"]["stop"] is True
     assert shown["actions"]["unschedule"] is False
+
+
+def test_the_note_says_why_a_strategy_is_where_it_is() -> None:
+    crashed = {"error": "Crashed: exit code 3", "reason": "crashed", "status_reason": None}
+    assert note_of(Status.ERROR, crashed) == "Crashed: exit code 3"
+    assert note_of(Status.ERROR, {}) == "Stopped with an error."
+    waiting = {"reason": "waiting for master contract", "status_reason": None}
+    assert note_of(Status.WAITING, waiting) == "waiting for master contract"
+    holiday = {"reason": "schedule", "status_reason": "NSE holiday: Guru Nanak Jayanti"}
+    assert note_of(Status.STOPPED, holiday) == "NSE holiday: Guru Nanak Jayanti"
+    assert note_of(Status.STOPPED, {"stop_reason": "ended by itself"}) == "ended by itself"
+    assert note_of(Status.RUNNING, {"stop_reason": "ended by itself", "reason": "manual"}) is None
+    assert presentation({"status": "stopped", "stop_reason": "stopped by user"})["note"] == "stopped by user"
