@@ -218,7 +218,7 @@ class Settings:
     strategy_sample_s: float = _setting(
         "STRATEGY_SAMPLE_S",
         _float_range(0.2, 60.0),
-        3.0,
+        5.0,
         "Seconds between CPU/memory samples of running strategies (memory limits use them)",
     )
     strategy_restart_initial_s: float = _setting(

@@ -50,7 +50,7 @@ RequestListener = Callable[[str, str, str], None]
 @dataclass(frozen=True)
 class SupervisorConfig:
     tick_s: float = 1.0
-    sample_s: float = 3.0
+    sample_s: float = 5.0
     stop_grace_s: float = 5.0
     #: False in unit tests: nothing ticks but the test itself.
     run_loop: bool = True
