@@ -120,6 +120,10 @@ class Runs:
             values["run_create_time"] = slot.process.create_time
         return values
 
+    def error_lines(self, strategy_id: str) -> tuple[str, ...]:
+        """The last lines of the latest run, shown with an error."""
+        return tuple(self._reader.last_lines(strategy_id, ERROR_LINES))
+
     def stage_start(self, slot: Slot) -> None:
         """Store the wish and a fresh run token before any process exists (one write).
 
@@ -257,7 +261,7 @@ class Runs:
             slot.run.close()
         slot.process, slot.run, slot.started_mono, slot.stop, slot.sample = None, None, None, None, None
         if outcome.status is not Status.STOPPED:
-            slot.last_lines = tuple(self._reader.last_lines(slot.strategy_id, ERROR_LINES))
+            slot.last_lines = self.error_lines(slot.strategy_id)
         self.save(
             slot,
             desired_state=DESIRED_RUNNING if outcome.keep_running else DESIRED_STOPPED,

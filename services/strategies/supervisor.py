@@ -152,6 +152,9 @@ class Supervisor:
                 recover_run(
                     slot, runs=self._runs, launcher=self._launcher, logs=self._logs, clock=self._clock
                 )
+                if slot.status is Status.ERROR and not slot.last_lines:
+                    slot.last_lines = self._runs.error_lines(slot.strategy_id)  # still shown after a restart
+                    slot.refresh()
         self._running = True
         if self._config.run_loop:
             self._thread = threading.Thread(target=self._loop, name="strategy-supervisor", daemon=True)

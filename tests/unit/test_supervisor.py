@@ -544,3 +544,21 @@ def test_a_spawn_is_recorded_in_the_same_pass_and_a_crash_before_that_loses_noth
     tick(again)
     assert again.entry(strategy_id)["status"] == "running"
     assert len(again.launcher.processes) == 1
+
+
+def test_an_error_and_its_last_lines_are_still_shown_after_a_host_restart(world: World) -> None:
+    strategy_id = world.add()
+    world.run(strategy_id)
+    world.process().print("ZeroDivisionError: division by zero", stream="err")
+    world.process().end(1)
+    tick(world)
+    world.supervisor.stop()
+
+    again = world.restart_host()
+    again.supervisor.start()
+    entry = again.entry(strategy_id)
+    assert entry["status"] == "error"
+    assert entry["error"] == "Crashed: exit code 1"
+    assert any("ZeroDivisionError" in line for line in entry["last_lines"])  # type: ignore[union-attr]
+    tick(again)
+    assert again.launcher.processes == []  # a crashed strategy is not restarted by a host restart
