@@ -278,7 +278,9 @@ def test_delete_removes_everything_and_is_refused_while_running(
     post_json(admin_client, f"/python/env/{strategy_id}", {"regular": {"A": "1"}, "secure": {"B": "2"}})
     post_json(admin_client, f"/python/save/{strategy_id}", {"content": LOOPING})  # makes a backup
     start(admin_client, strategy_id)
-    assert post_json(admin_client, f"/python/delete/{strategy_id}").status_code == 409
+    assert post_json(admin_client, f"/python/delete/{strategy_id}").status_code == 409  # starting
+    wait_status(admin_client, strategy_id, "running")
+    assert post_json(admin_client, f"/python/delete/{strategy_id}").status_code == 409  # running
     stop(admin_client, strategy_id)
     wait_status(admin_client, strategy_id, "stopped")
     log_dir = host_of(app).settings.log_dir / "strategies" / strategy_id
