@@ -37,6 +37,14 @@ class VariablesView:
 
 
 @dataclass(frozen=True)
+class Resolved:
+    """A strategy's variables in plaintext, and which values are secret (masked in its log)."""
+
+    values: dict[str, str]
+    secrets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class VariablesUpdate:
     """A validated ``POST /python/env/<id>``: all regular variables, secure sets and deletes."""
 
@@ -173,7 +181,7 @@ class EnvVars:
         )
         return self.view(strategy_id)
 
-    def resolved(self, strategy_id: str) -> dict[str, str]:
+    def resolved(self, strategy_id: str) -> Resolved:
         """Every variable in plaintext for the child environment (SecretUnreadable if a key is lost)."""
         with self._db.session() as session:
             rows = session.scalars(
@@ -181,9 +189,11 @@ class EnvVars:
             ).all()
             stored = [(row.name, row.value, row.secure) for row in rows]
         values: dict[str, str] = {}
+        secrets: list[str] = []
         for name, stored_value, secure in stored:
             value = self._box.decrypt(stored_value) if secure else stored_value
             if secure:
                 self._redactor.register(value)
+                secrets.append(value)
             values[name] = value
-        return values
+        return Resolved(values, tuple(secrets))

@@ -29,6 +29,9 @@ STDOUT = "out"
 STDERR = "err"
 HOST = "host"
 _MARKS = {STDOUT: b"", STDERR: b"[stderr] ", HOST: b"[host] "}
+MASK = "[REDACTED]"
+#: Shorter secret values are not masked: they would hide ordinary text.
+MASK_MIN_LENGTH = 4
 
 
 @dataclass(frozen=True, order=True)
@@ -92,7 +95,15 @@ class RunLog:
         self._lock = threading.Lock()
         self._handle: BinaryIO | None = None
         self._size = 0
+        self._secrets: tuple[str, ...] = ()
         self._open_part(part)
+
+    def mask(self, secrets: tuple[str, ...]) -> None:
+        """Mask these values (the strategy's API key and secure variables) in every later line,
+        so a strategy that prints its environment does not write its secrets to disk."""
+        self._secrets = tuple(
+            sorted({v for v in secrets if len(v) >= MASK_MIN_LENGTH}, key=len, reverse=True)
+        )
 
     @property
     def current_file(self) -> str:
@@ -101,6 +112,8 @@ class RunLog:
     def write(self, stream: str, lines: Iterable[str]) -> None:
         """Append ``lines`` (without newlines) from ``stream``, each stamped with the time now."""
         prefix = stamp(self._clock.now()) + _MARKS[stream]
+        if self._secrets:
+            lines = [self._masked(line) for line in lines]
         blob = b"".join(prefix + line.encode("utf-8", "replace") + b"\n" for line in lines)
         if not blob:
             return
@@ -114,6 +127,12 @@ class RunLog:
             handle.write(blob)
             self._size += len(blob)
         self._on_write()
+
+    def _masked(self, line: str) -> str:
+        for secret in self._secrets:
+            if secret in line:
+                line = line.replace(secret, MASK)
+        return line
 
     def host_line(self, text: str) -> None:
         self.write(HOST, [text])

@@ -31,6 +31,8 @@ def recover_run(slot: Slot, *, runs: Runs, launcher: Launcher, logs: StrategyLog
         return False
     handle = launcher.find(record.run_pid, record.run_create_time, token)
     run = _old_run_log(record, logs)
+    if run is not None:
+        run.mask(runs.secrets_of(record.id))  # before any adopted output reaches it
     if handle is not None and record.wants_running and run is not None and launcher.reattach(handle, run):
         run.host_line(f"=== Host restarted: process {handle.pid} adopted; this run continues ===")
         elapsed = (clock.now() - record.last_started).total_seconds() if record.last_started else 0.0

@@ -120,6 +120,14 @@ class Runs:
             values["run_create_time"] = slot.process.create_time
         return values
 
+    def secrets_of(self, strategy_id: str) -> tuple[str, ...]:
+        """The values to mask in a strategy's log (none if they cannot be read right now)."""
+        try:
+            key = self._host.api_key()
+            return self._env_vars.resolved(strategy_id).secrets + ((key,) if key else ())
+        except HostError:
+            return ()
+
     def error_lines(self, strategy_id: str) -> tuple[str, ...]:
         """The last lines of the latest run, shown with an error."""
         return tuple(self._reader.last_lines(strategy_id, ERROR_LINES))
@@ -153,6 +161,7 @@ class Runs:
             self._fail_start(slot, error.message, run=None)
             return
         run = self._logs.begin_run(record.id)
+        run.mask(variables.secrets + ((injected.api_key,) if injected.api_key else ()))
         script = self._store.path_for(record.id)
         run.host_line(
             f"=== Run {run.run} of '{record.name}' ({record.id}) · started: {reason} · "
@@ -163,7 +172,7 @@ class Runs:
             return
         spec = LaunchSpec(
             argv=[self.config.python, "-u", str(script)],
-            env=build_child_environment(self._host.environ(), variables, injected),
+            env=build_child_environment(self._host.environ(), variables.values, injected),
             cwd=script.parent,
             token=token,
             sink=run,

@@ -165,13 +165,18 @@ def test_after_kill_9_the_next_host_adopts_the_strategy_and_the_log_continues(ho
 
 
 def test_secrets_never_appear_in_responses_pages_or_logs(host: Host) -> None:
-    source = "import os\nprint('pin length', len(os.environ['BROKER_PIN']))\n"
+    source = (
+        "import os\nprint('pin length', len(os.environ['BROKER_PIN']))\n"
+        "print('careless print of', os.environ['BROKER_PIN'], os.environ['OPENALGO_API_KEY'])\n"
+    )
     strategy_id = host.upload(source)
     response = host.http.post(f"/python/env/{strategy_id}", {"secure": {"BROKER_PIN": SECRET}})
     assert response.status_code == 200
     host.http.post(f"/python/start/{strategy_id}")
     host.wait_status(strategy_id, "stopped")
-    assert any(line.endswith("] pin length 21") for line in host.lines(strategy_id))  # it got the value
+    lines = host.lines(strategy_id)
+    assert any(line.endswith("] pin length 21") for line in lines)  # it got the value
+    assert any(line.endswith("] careless print of [REDACTED] [REDACTED]") for line in lines)
     seen = [response.text]
     for url in ["/python/status", f"/python/env/{strategy_id}", f"/python/logs/{strategy_id}/tail", "/"]:
         seen.append(host.http.client.get(url).text)

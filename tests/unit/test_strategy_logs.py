@@ -139,3 +139,13 @@ def test_the_notifier_is_bumped_on_every_write_and_clear(tmp_path: Path, clock: 
     versions.append(notifier.version(SID))
     assert versions == sorted(set(versions))  # every step moved the counter on
     assert notifier.wait(SID, versions[0], timeout=0) == versions[-1]
+
+
+def test_secret_values_are_masked_in_the_strategys_log(tmp_path: Path, clock: FakeClock) -> None:
+    run = make_logs(tmp_path, clock).begin_run(SID)
+    run.mask(("pin-98765", "k" * 64, "ab"))
+    run.write(STDOUT, ["env: PIN=pin-98765 KEY=" + "k" * 64, "ab is too short to mask"])
+    text = (tmp_path / SID / run.current_file).read_text()
+    assert "pin-98765" not in text and "k" * 64 not in text
+    assert "PIN=[REDACTED] KEY=[REDACTED]" in text
+    assert "ab is too short to mask" in text
