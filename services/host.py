@@ -86,6 +86,7 @@ class Host:
         self.strategies = hosting.strategies
         self.supervisor = hosting.supervisor
         self.strategy_hosting = hosting
+        self.supervisor.set_master_contract_source(lambda: self.master_contract.state().as_dict())
         self.add_background(self.supervisor)
 
         # --- Schedules and exchange calendar --------------------------------------------------
