@@ -31,6 +31,7 @@ const cards = new Map();    // id → its card element
 const variablesDialog = createVariablesDialog(document.querySelector("[data-variables-dialog]"));
 const scheduleDialog = createScheduleDialog(document.querySelector("[data-schedule-dialog]"));
 let feed = null;
+let masterContract = null;  // the latest master-contract state shown
 
 // --- state ------------------------------------------------------------------------------------------
 function upsert(entry) {
@@ -85,18 +86,21 @@ function summarise() {
 
 function showMasterContract(state) {
   if (!state || !parts.banner) return;
+  masterContract = state;
   const hidden = !state.status || state.status === "not_required";
   parts.banner.hidden = hidden;
   if (hidden) return;
   parts.banner.dataset.status = state.status;
   const badge = parts.banner.querySelector("[data-mc-badge]");
   badge.className = `badge ${state.status}`;
-  badge.textContent = state.status;
-  let text = "Master contract";
-  if (state.ready) text += " ready";
-  else if (state.status === "error") text += " download failed";
-  else text += " not ready yet: strategies that need it wait";
-  if (state.error) text += `: ${state.error}`;
+  badge.textContent = state.ready ? "ready" : state.status;
+  let text = "Master contract not ready yet: strategies that need it wait";
+  if (state.ready) {
+    text = "Master contract ready";
+    if (state.symbol_count) text += ` · ${state.symbol_count.toLocaleString("en-US")} symbols`;
+  } else if (state.status === "error") {
+    text = `Master contract download failed${state.error ? `: ${state.error}` : ""}`;
+  }
   parts.banner.querySelector("[data-mc-text]").textContent = text;
 }
 
@@ -185,14 +189,18 @@ function tick() {
   for (const card of cards.values()) tickUptime(card, now);
 }
 
-// CPU and memory are sampled by the host every few seconds without an event: fetch them while a
-// strategy runs. Only the figures are taken, and only where the status is unchanged, so an older
-// answer can never undo a newer status event.
+// CPU and memory are sampled by the host every few seconds without an event, and the master
+// contract's download is not a strategy event either: fetch them while a strategy runs or the
+// contract is not ready. Only those figures are taken, and a strategy's only where its status is
+// unchanged, so an older answer can never undo a newer status event.
 async function refreshFigures() {
   if (document.hidden || !feed || feed.transport() !== "sse") return;
-  if (![...entries.values()].some((entry) => entry.status === "running")) return;
+  const running = [...entries.values()].some((entry) => entry.status === "running");
+  const contractPending = masterContract && !masterContract.ready && masterContract.status !== "not_required";
+  if (!running && !contractPending) return;
   try {
     const body = await getJSON(urls.status);
+    showMasterContract(body.data.master_contract);
     for (const fresh of body.data.strategies) {
       const known = entries.get(fresh.id);
       if (!known || known.status !== fresh.status) continue;
@@ -211,6 +219,7 @@ function start() {
     const card = document.getElementById(`strategy-${entry.id}`);
     if (card) { cards.set(entry.id, card); fillCard(card, entry); }
   }
+  showMasterContract(initial.master_contract);
   summarise();
   feed = followStatuses({
     onSnapshot: applySnapshot,
