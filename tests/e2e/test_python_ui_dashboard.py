@@ -167,7 +167,7 @@ def test_the_dashboard_is_readable_on_a_phone(browser: Any, page: Any, live_serv
     try:
         phone = context.new_page()
         phone.goto(ui.url + "/python")
-        phone.wait_for_function("document.documentElement.dataset.dashboardReady === 'true'")
+        phone.wait_for_function("() => document.documentElement.dataset.dashboardReady === 'true'")
         overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"the page is {overflow}px wider than the phone"
         expect(phone.locator("[data-page-clock]")).to_be_visible()  # the IST clock stays on phones

@@ -19,7 +19,7 @@ def editor_text(ui: PythonUI) -> str:
 
 def open_editor(ui: PythonUI, strategy_id: str) -> Any:
     page = ui.goto(f"/python/edit/{strategy_id}")
-    page.wait_for_function("document.documentElement.dataset.editorReady === 'true'")
+    page.wait_for_function("() => document.documentElement.dataset.editorReady === 'true'")
     return page
 
 
@@ -80,7 +80,7 @@ def test_ctrl_s_saves_and_a_reload_shows_the_saved_text(page: Any, live_server: 
         "# tuned on the editor page\n"
     )
     page.reload()
-    page.wait_for_function("document.documentElement.dataset.editorReady === 'true'")
+    page.wait_for_function("() => document.documentElement.dataset.editorReady === 'true'")
     assert editor_text(ui).endswith("# tuned on the editor page\n")
     ui.screenshot("python-ui-editor")
     ui.assert_no_problems()

@@ -85,7 +85,7 @@ class PythonUI:
 
     def dashboard(self) -> Any:
         page = self.goto("/python")
-        page.wait_for_function("document.documentElement.dataset.dashboardReady === 'true'")
+        page.wait_for_function("() => document.documentElement.dataset.dashboardReady === 'true'")
         page.locator("[data-live-state][data-state='live']").wait_for()
         return page
 
