@@ -14,7 +14,8 @@ from tests.support.python_ui import SLEEPER, PythonUI, open_ui
 
 def editor_text(ui: PythonUI) -> str:
     # The editor's lines as the page shows them (these documents are short: every line is drawn).
-    return str(ui.page.evaluate("() => [...document.querySelectorAll('.cm-line')].map((l) => l.textContent).join('\\n')"))
+    script = "() => [...document.querySelectorAll('.cm-line')].map((line) => line.textContent).join('\\n')"
+    return str(ui.page.evaluate(script))
 
 
 def open_editor(ui: PythonUI, strategy_id: str) -> Any:
@@ -76,8 +77,10 @@ def test_ctrl_s_saves_and_a_reload_shows_the_saved_text(page: Any, live_server: 
     page.keyboard.press("Control+s")
     expect(marker).to_have_text("Saved")
     expect(page.locator(".toasts .flash", has_text="Saved")).to_be_visible()
-    assert ui.api.get(f"/python/script/{strategy_id}").json()["data"]["content"].endswith(
-        "# tuned on the editor page\n"
+    assert (
+        ui.api.get(f"/python/script/{strategy_id}")
+        .json()["data"]["content"]
+        .endswith("# tuned on the editor page\n")
     )
     page.reload()
     page.wait_for_function("() => document.documentElement.dataset.editorReady === 'true'")
@@ -131,7 +134,9 @@ def test_a_syntax_error_is_shown_at_its_line_and_nothing_is_saved(page: Any, liv
     ui.assert_no_problems()
 
 
-def test_export_of_the_saved_file_and_of_the_buffer(page: Any, live_server: LiveServer, tmp_path: Path) -> None:
+def test_export_of_the_saved_file_and_of_the_buffer(
+    page: Any, live_server: LiveServer, tmp_path: Path
+) -> None:
     ui = open_ui(live_server, page)
     strategy_id = ui.upload(SLEEPER, name="Exported", file_name="exported.py")
     open_editor(ui, strategy_id)

@@ -45,7 +45,8 @@ def test_live_tail_with_follow_pause_search_and_stderr(page: Any, live_server: L
     expect(page.locator(".logview-row.is-host", has_text="=== Run").first).to_be_attached()
     stderr = page.locator(".logview-row.is-stderr")
     expect(stderr.first).to_contain_text("[stderr] warning")
-    assert "is-stderr" not in (rows.filter(has_text=re.compile(r"tick \d+$")).last.get_attribute("class") or "")
+    stdout_line = rows.filter(has_text=re.compile(r"tick \d+$")).last
+    assert "is-stderr" not in (stdout_line.get_attribute("class") or "")
 
     # Pausing keeps the view still and counts what arrives meanwhile; Follow catches up.
     follow = page.locator("[data-follow]")

@@ -114,7 +114,8 @@ def test_the_dialog_shows_field_errors_and_the_next_start_the_server_answers(
 
     dialog.get_by_label("Start time (IST)").fill("25:00")
     dialog.get_by_role("button", name="Save schedule").click()
-    expect(dialog.locator("[data-error-for='schedule_start']")).to_have_text("Use HH:MM, 24-hour (for example 09:15).")
+    start_error = dialog.locator("[data-error-for='schedule_start']")
+    expect(start_error).to_have_text("Use HH:MM, 24-hour (for example 09:15).")
     expect(dialog.get_by_label("Start time (IST)")).to_have_attribute("aria-invalid", "true")
 
     dialog.get_by_label("Start time (IST)").fill("09:15")

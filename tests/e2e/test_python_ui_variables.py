@@ -106,7 +106,8 @@ def test_a_secure_variable_is_set_but_never_comes_back(page: Any, live_server: L
     expect(dialog.locator("[data-secure-state]")).to_have_text("deleted when you save")
     dialog.get_by_role("button", name="Save variables").click()
     expect(dialog.locator("[data-secure-item]")).to_have_count(0)
-    assert ui.api.get(f"/python/env/{strategy_id}").json()["data"] == {"regular": {"SYMBOL": "NIFTY"}, "secure": []}
+    stored = ui.api.get(f"/python/env/{strategy_id}").json()["data"]
+    assert stored == {"regular": {"SYMBOL": "NIFTY"}, "secure": []}
     assert_secret_nowhere(ui, bodies, SECRET, REPLACED)
     ui.assert_no_problems()
 
@@ -137,7 +138,8 @@ def test_invalid_names_are_shown_on_their_row(page: Any, live_server: LiveServer
 def test_variables_are_read_only_while_the_strategy_runs(page: Any, live_server: LiveServer) -> None:
     ui = open_ui(live_server, page)
     strategy_id = ui.upload(SLEEPER, name="Running")
-    saved = ui.api.post(f"/python/env/{strategy_id}", {"regular": {"MODE": "paper"}, "secure": {"KEY": "zzz-1"}})
+    variables = {"regular": {"MODE": "paper"}, "secure": {"KEY": "zzz-1"}}
+    saved = ui.api.post(f"/python/env/{strategy_id}", variables)
     assert saved.status_code == 200, saved.text
     ui.start(strategy_id)
     ui.wait_status(strategy_id, "running")

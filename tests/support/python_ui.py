@@ -175,11 +175,10 @@ def open_ui(server: LiveServer, page: Any, *, record_sse: bool = False) -> Pytho
 
 def _console(ui: PythonUI, message: Any) -> None:
     text = str(message.text)
-    if "Content Security Policy" in text:
-        ui.problems.append(text)
     # Failed requests are logged by the browser itself; tests provoke some (400, 409) on purpose
     # and check what the page shows instead.
-    elif message.type == "error" and "Failed to load resource" not in text:
+    unexpected_error = message.type == "error" and "Failed to load resource" not in text
+    if unexpected_error or "Content Security Policy" in text:
         ui.problems.append(text)
 
 
