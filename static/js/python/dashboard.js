@@ -55,6 +55,7 @@ function remove(id) {
 }
 
 function applySnapshot(board) {
+  if (!performance.getEntriesByName("python:dashboard-live").length) performance.mark("python:dashboard-live");
   const seen = new Set();
   for (const entry of board.strategies) {
     seen.add(entry.id);
@@ -234,6 +235,7 @@ function start() {
   window.setInterval(tick, 1000);
   window.setInterval(refreshFigures, METRICS_REFRESH_MS);
   document.documentElement.dataset.dashboardReady = "true";
+  performance.mark("python:dashboard-ready");  // read by benchmarks/bench_dashboard.py
 }
 
 start();
