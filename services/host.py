@@ -22,6 +22,7 @@ from services.crypto import Passwords, SecretBox, session_secret_key
 from services.host_logging import SecretRedactor
 from services.schedules.calendar import ExchangeCalendar
 from services.schedules.calendar_store import CalendarStore
+from services.schedules.wiring import build_scheduling
 from services.settings import Settings
 from services.strategies.hosting import build_strategy_hosting
 
@@ -91,10 +92,25 @@ class Host:
 
         # --- Schedules and exchange calendar --------------------------------------------------
         # The shipped holiday lists are written into the database (only years that are missing or
-        # changed; a trader's imported year is kept) and read into one immutable calendar value.
+        # changed; a trader's imported year is kept) and read into one immutable calendar value,
+        # reloaded while running when a year is imported. The scheduler (APScheduler cron jobs +
+        # a reconcile loop) gates every start on the master contract and its schedule.
         self.calendar_store = CalendarStore(self.db, self.clock)
         self.calendar_store.sync_shipped()
-        self.calendar: ExchangeCalendar = self.calendar_store.load()
+        self.schedules = build_scheduling(
+            settings,
+            db=self.db,
+            clock=self.clock,
+            calendar_store=self.calendar_store,
+            hosting=hosting,
+            master_contract=self.master_contract,
+        )
+        self.add_background(self.schedules)
+
+    @property
+    def calendar(self) -> ExchangeCalendar:
+        """The exchange calendar in force (a trader's import is picked up while running)."""
+        return self.schedules.calendar.current()
 
     @staticmethod
     def url_for_address(host_ip: str, port: int) -> str:

@@ -259,6 +259,24 @@ class Settings:
     )
 
     # --- Schedules and exchange calendar (issue: schedules) ----------------------------------
+    schedule_reconcile_s: float = _setting(
+        "SCHEDULE_RECONCILE_S",
+        _float_range(0.1, 2.0),
+        1.0,
+        "Seconds between scheduler reconcile passes (the safety net behind the exact cron jobs)",
+    )
+    schedule_misfire_grace_s: int = _setting(
+        "SCHEDULE_MISFIRE_GRACE_S",
+        _int_range(60, 3600),
+        120,
+        "How late (seconds) a delayed cron start/stop may still run; later ones are reconciled",
+    )
+    schedule_calendar_check_s: float = _setting(
+        "SCHEDULE_CALENDAR_CHECK_S",
+        _float_range(1.0, 3600.0),
+        60.0,
+        "Seconds between checks for an imported exchange-calendar year (reloaded while running)",
+    )
 
     @classmethod
     def from_env(

@@ -5,6 +5,7 @@ from database.models.base import Base
 from database.models.calendar import CalendarDay, CalendarYear
 from database.models.market import MarketCandle, MasterContractStatus, MasterContractSymbol
 from database.models.sandbox import SandboxAccount, SandboxOrder, SandboxPosition, SandboxTrade
+from database.models.schedule import PythonStrategySchedule
 from database.models.strategy import PythonStrategy, PythonStrategyVariable
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "MasterContractStatus",
     "MasterContractSymbol",
     "PythonStrategy",
+    "PythonStrategySchedule",
     "PythonStrategyVariable",
     "SandboxAccount",
     "SandboxOrder",
