@@ -16,11 +16,11 @@ PYTEST_ARGS ?=
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP_RUN): requirements.txt | $(PY)
+$(STAMP_RUN): requirements.txt constraints.txt | $(PY)
 	$(PIP) install -r requirements.txt
 	touch $@
 
-$(STAMP_DEV): requirements.txt requirements-dev.txt | $(PY)
+$(STAMP_DEV): requirements.txt requirements-dev.txt constraints.txt | $(PY)
 	$(PIP) install -r requirements-dev.txt
 	touch $@ $(STAMP_RUN)
 
