@@ -99,6 +99,7 @@ def _extensions_step(app: Flask, host: Host) -> Limiter:
         get_remote_address,
         app=app,
         storage_uri=host.settings.ratelimit_storage_uri,
+        key_prefix=host.settings.ratelimit_key_prefix,
         strategy="moving-window",
         headers_enabled=True,
     )

@@ -136,6 +136,12 @@ class Settings:
     ratelimit_storage_uri: str = _setting(
         "RATELIMIT_STORAGE_URI", _text, "memory://", "Flask-Limiter storage (memory:// or redis://)"
     )
+    ratelimit_key_prefix: str = _setting(
+        "RATELIMIT_KEY_PREFIX",
+        _text,
+        "openalgo-host",
+        "Prefix of rate-limit keys (distinct per installation sharing one Redis)",
+    )
     session_cookie_secure: bool = _setting(
         "SESSION_COOKIE_SECURE", _bool, False, "Send the session cookie over HTTPS only"
     )

@@ -38,7 +38,9 @@ class BrokerRuntime:
 
 
 def build_broker(settings: Settings, db: Database, clock: Clock, redactor: SecretRedactor) -> BrokerRuntime:
-    throttle = OrderThrottle(settings.order_rate_limit, settings.ratelimit_storage_uri)
+    throttle = OrderThrottle(
+        settings.order_rate_limit, settings.ratelimit_storage_uri, settings.ratelimit_key_prefix
+    )
     if settings.broker == "upstream":
         return _upstream(settings, db, clock, redactor, throttle)
     return _sandbox(settings, db, clock, throttle)

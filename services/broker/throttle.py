@@ -31,8 +31,9 @@ def parse_rate_limit(raw: str) -> str:
 
 
 class OrderThrottle:
-    def __init__(self, limit: str, storage_uri: str) -> None:
+    def __init__(self, limit: str, storage_uri: str, key_prefix: str = "") -> None:
         self.limit = limit
+        self._namespace = f"{key_prefix}:{_NAMESPACE}" if key_prefix else _NAMESPACE
         self._items: list[RateLimitItem] = parse_many(limit)
         self._storage_uri = storage_uri
         self._limiter: MovingWindowRateLimiter | None = None
@@ -50,5 +51,5 @@ class OrderThrottle:
         key = hashlib.sha256(api_key.encode()).hexdigest()[:32]
         limiter = self._get_limiter()
         for item in self._items:
-            if not limiter.hit(item, _NAMESPACE, key):
+            if not limiter.hit(item, self._namespace, key):
                 raise RateLimited(f"Order rate limit exceeded ({self.limit} per API key). Try again shortly.")

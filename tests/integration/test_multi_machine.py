@@ -1,0 +1,118 @@
+"""Multi-machine mode: several hosts share one PostgreSQL database and one Redis for rate limits.
+
+Runs against the CI services (PostgreSQL 127.0.0.1:5432, Redis 127.0.0.1:6379); each test skips
+with a message where its server does not answer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import text
+
+from database.engine import make_engine
+from tests.support.apps import ADMIN_PASSWORD, ADMIN_USER, build_app, csrf_token, host_of, set_up_admin
+from tests.support.net import postgres_url, redis_url
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL whose connections use a fresh, private schema."""
+    base = postgres_url()
+    if base is None:
+        pytest.skip(
+            "PostgreSQL is not running on 127.0.0.1:5432 (CI provides it); multi-machine test skipped"
+        )
+    schema = f"mm_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{base}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def shared_redis() -> str:
+    url = redis_url()
+    if url is None:
+        pytest.skip("Redis is not running on 127.0.0.1:6379 (CI provides it); multi-machine test skipped")
+    return url
+
+
+def _two_hosts(data_dir: Path, **settings: object) -> tuple[Flask, Flask]:
+    # Hosts of one installation share keys/ (the Fernet key) and the database.
+    return build_app(data_dir, **settings), build_app(data_dir, **settings)
+
+
+def _login(app: Flask, password: str) -> int:
+    client = app.test_client()
+    response = client.post(
+        "/auth/login",
+        json={"username": ADMIN_USER, "password": password},
+        headers={"X-CSRFToken": csrf_token(client)},
+    )
+    return response.status_code
+
+
+@pytest.mark.postgres
+def test_hosts_on_one_postgresql_database_share_the_account_and_key(tmp_path: Path, pg_url: str) -> None:
+    first, second = _two_hosts(tmp_path, database_url=pg_url)
+    try:
+        set_up_admin(first.test_client())
+        # The second host sees the same admin: setup is closed and the password works there.
+        assert first.test_client().get("/auth/setup", headers={"Accept": "text/html"}).status_code == 302
+        assert _login(second, ADMIN_PASSWORD) == 200
+        key = host_of(first).api_keys.primary()
+        assert key is not None
+        assert host_of(second).api_keys.owner_of(key) is not None
+        # A key regenerated on one host stops working on the other at once.
+        user_id = host_of(first).api_keys.owner_of(key)
+        assert user_id is not None
+        host_of(first).api_keys.regenerate(user_id)
+        assert host_of(second).api_keys.owner_of(key) is None
+    finally:
+        host_of(first).shutdown()
+        host_of(second).shutdown()
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_failed_logins_are_counted_across_hosts_in_redis(
+    tmp_path: Path, pg_url: str, shared_redis: str
+) -> None:
+    first, second = _two_hosts(
+        tmp_path,
+        database_url=pg_url,
+        ratelimit_storage_uri=shared_redis,
+        ratelimit_key_prefix=f"test-{uuid.uuid4().hex[:10]}",  # this run's counters only
+    )
+    try:
+        set_up_admin(first.test_client())
+        statuses = [_login(first if n % 2 else second, f"wrong-{n}") for n in range(6)]
+        assert statuses == [401, 401, 401, 401, 401, 429]
+    finally:
+        host_of(first).shutdown()
+        host_of(second).shutdown()
+
+
+@pytest.mark.redis
+def test_the_order_rate_limit_of_one_key_is_shared_by_hosts_through_redis(shared_redis: str) -> None:
+    from services.broker.throttle import OrderThrottle
+    from services.errors import RateLimited
+
+    prefix = f"test-{uuid.uuid4().hex[:10]}"
+    first = OrderThrottle("3 per minute", shared_redis, prefix)
+    second = OrderThrottle("3 per minute", shared_redis, prefix)
+    for throttle in (first, second, first):
+        throttle.hit("key-A")
+    with pytest.raises(RateLimited):
+        second.hit("key-A")
+    second.hit("key-B")  # another API key has its own budget
