@@ -29,7 +29,9 @@ const parts = {
 const entries = new Map();  // id → the latest status entry
 const cards = new Map();    // id → its card element
 const variablesDialog = createVariablesDialog(document.querySelector("[data-variables-dialog]"));
-const scheduleDialog = createScheduleDialog(document.querySelector("[data-schedule-dialog]"));
+const scheduleDialog = createScheduleDialog(document.querySelector("[data-schedule-dialog]"), {
+  onSaved: (id) => refreshEntry(id),
+});
 let feed = null;
 let masterContract = null;  // the latest master-contract state shown
 
@@ -210,6 +212,17 @@ async function refreshFigures() {
       upsert(merged);
     }
   } catch (error) { /* the next refresh tries again */ }
+}
+
+// After a schedule change, read that strategy's entry once (in case no status event carries it);
+// taken only if its status is still the one shown, like the figures above.
+async function refreshEntry(id) {
+  try {
+    const body = await getJSON(urls.status);
+    const fresh = body.data.strategies.find((item) => item.id === id);
+    const known = entries.get(id);
+    if (fresh && known && fresh.status === known.status) applyChange(fresh);
+  } catch (error) { /* status events or the next snapshot bring it */ }
 }
 
 // --- start ------------------------------------------------------------------------------------------

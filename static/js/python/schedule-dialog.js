@@ -17,8 +17,11 @@ function pick(view, key) {
   return view.schedule && typeof view.schedule === "object" ? view.schedule[key] : undefined;
 }
 
-/** createScheduleDialog(<dialog data-schedule-dialog>) → {open(entry), update(entry), strategyId()} */
-export function createScheduleDialog(dialog) {
+/**
+ * createScheduleDialog(<dialog data-schedule-dialog>, {onSaved(id)}) → {open(entry), update(entry), strategyId()}
+ * onSaved runs after a schedule was set or removed (the page may refresh that strategy's entry).
+ */
+export function createScheduleDialog(dialog, { onSaved = () => {} } = {}) {
   const form = dialog.querySelector("form");
   const save = form.querySelector("[data-save]");
   const unschedule = form.querySelector("[data-unschedule]");
@@ -62,6 +65,7 @@ export function createScheduleDialog(dialog) {
       });
       unschedule.disabled = false;
       toast(body.message || "Schedule saved.", "success");
+      onSaved(entry.id);
     } catch (error) {
       if (error.status === 404 && !(error.data && error.data.fields)) formError(form, NOT_AVAILABLE);
       else {
@@ -81,6 +85,7 @@ export function createScheduleDialog(dialog) {
       const body = await postJSON(urls.unschedule(entry.id));
       showNext({ summary: "Not scheduled", nextStart: null, nextStop: null });
       toast(body.message || "Schedule removed.", "success");
+      onSaved(entry.id);
     } catch (error) {
       formError(form, error.status === 404 ? NOT_AVAILABLE : error.message);
       unschedule.disabled = false;
