@@ -170,6 +170,7 @@ def main() -> int:
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
         log.info("Received %s, shutting down", signal.Signals(signum).name)
+        host.begin_shutdown()  # live streams end now, so waitress need not wait for them
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, _stop)

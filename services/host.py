@@ -59,6 +59,7 @@ class Host:
         self.listen_url = self.url_for_address(settings.host_ip, settings.port)
         self._background: list[BackgroundService] = []
         self._shutdown_hooks: list[Callable[[], None]] = []
+        self._closing_hooks: list[Callable[[], None]] = []
         self._started = False
         # --- Broker: master contract, market data, sandbox / upstream ---------------------------
         # The sandbox (or the upstream OpenAlgo server), the master contract it trades from, and
@@ -89,6 +90,10 @@ class Host:
         self.strategy_hosting = hosting
         self.supervisor.set_master_contract_source(lambda: self.master_contract.state().as_dict())
         self.add_background(self.supervisor)
+        # Live streams end at once when the host begins to shut down, so the server's request
+        # threads are free before it waits for them.
+        self.on_closing(hosting.events.close)
+        self.on_closing(hosting.log_changes.close)
 
         # --- Schedules and exchange calendar --------------------------------------------------
         # The shipped holiday lists are written into the database (only years that are missing or
@@ -127,6 +132,16 @@ class Host:
         """Record where the server really listens (FLASK_PORT=0 picks a free port)."""
         self.listen_url = self.url_for_address(host_ip, port)
 
+    def on_closing(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` first when shutdown begins (end live streams, refuse new work)."""
+        self._closing_hooks.append(hook)
+
+    def begin_shutdown(self) -> None:
+        """The first step of a shutdown, safe to call from a signal handler and more than once."""
+        hooks, self._closing_hooks = self._closing_hooks, []
+        for hook in hooks:
+            hook()
+
     def on_shutdown(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` last when the host shuts down (after background work has stopped)."""
         self._shutdown_hooks.append(hook)
@@ -144,6 +159,7 @@ class Host:
 
     def shutdown(self) -> None:
         """Stop background work in reverse start order, then release the database."""
+        self.begin_shutdown()
         if self._started:
             for service in reversed(self._background):
                 try:

@@ -39,7 +39,18 @@ class EventBus:
     def __init__(self, capacity: int = 1000) -> None:
         self._ring: deque[Event] = deque(maxlen=capacity)
         self._seq = 0
+        self._closed = False
         self._condition = threading.Condition()
+
+    @property
+    def closed(self) -> bool:
+        """True once the host is shutting down: live streams end instead of waiting."""
+        return self._closed
+
+    def close(self) -> None:
+        with self._condition:
+            self._closed = True
+            self._condition.notify_all()
 
     @property
     def last_seq(self) -> int:
@@ -62,7 +73,7 @@ class EventBus:
     def wait_after(self, seq: int, timeout: float) -> EventBatch:
         """Events newer than ``seq``, waiting up to ``timeout`` seconds for the first one."""
         with self._condition:
-            self._condition.wait_for(lambda: self._seq > seq, timeout=timeout)
+            self._condition.wait_for(lambda: self._seq > seq or self._closed, timeout=timeout)
             return self._batch(seq)
 
     def _batch(self, seq: int) -> EventBatch:
@@ -80,7 +91,18 @@ class ChangeNotifier:
 
     def __init__(self) -> None:
         self._versions: dict[str, int] = {}
+        self._closed = False
         self._condition = threading.Condition()
+
+    @property
+    def closed(self) -> bool:
+        """True once the host is shutting down: readers stop waiting."""
+        return self._closed
+
+    def close(self) -> None:
+        with self._condition:
+            self._closed = True
+            self._condition.notify_all()
 
     def bump(self, key: str) -> None:
         with self._condition:
@@ -94,7 +116,9 @@ class ChangeNotifier:
     def wait(self, key: str, seen: int, timeout: float) -> int:
         """The key's version once it differs from ``seen``, or after ``timeout`` seconds."""
         with self._condition:
-            self._condition.wait_for(lambda: self._versions.get(key, 0) != seen, timeout=timeout)
+            self._condition.wait_for(
+                lambda: self._versions.get(key, 0) != seen or self._closed, timeout=timeout
+            )
             return self._versions.get(key, 0)
 
     def forget(self, key: str) -> None:

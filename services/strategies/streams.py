@@ -140,7 +140,7 @@ def _status_frames(
     if fresh:
         yield sse(snapshot(), "snapshot", str(seq))
     deadline = clock.monotonic() + config.max_lifetime_s
-    while (remaining := deadline - clock.monotonic()) > 0:
+    while not bus.closed and (remaining := deadline - clock.monotonic()) > 0:
         batch = bus.wait_after(seq, min(config.heartbeat_s, remaining))
         if batch.gap:
             # Missed events (or a position from before a host restart): send everything anew.
@@ -185,7 +185,7 @@ def _log_frames(
     yield f"retry: {RETRY_MS}\n\n"
     file, offset = position
     deadline = clock.monotonic() + config.max_lifetime_s
-    while (remaining := deadline - clock.monotonic()) > 0:
+    while not notifier.closed and (remaining := deadline - clock.monotonic()) > 0:
         seen = notifier.version(strategy_id)
         chunk = reader.read_from(strategy_id, file, offset)
         moved = chunk.file != file
