@@ -102,7 +102,29 @@ def test_the_dialog_shows_field_errors_and_the_next_start_the_server_answers(
             }
         )
 
+    def status_with_schedule(route: Any) -> None:
+        # The page reads the strategy's entry after a save: show it as the server then would.
+        response = route.fetch()
+        body = response.json()
+        for entry in body["data"]["strategies"]:
+            if entry["id"] == strategy_id and sent and sent[-1]["schedule_start"] == "09:15":
+                entry.update(
+                    scheduled=True,
+                    schedule={
+                        "start": "09:15",
+                        "stop": None,
+                        "days": ["mon"],
+                        "exchange": "NSE",
+                        "ignore_holidays": True,
+                        "summary": "09:15–15:30 IST, Mon–Fri",
+                    },
+                    next_start="2026-11-23T09:15:00+05:30",
+                    next_stop="2026-11-23T15:30:00+05:30",
+                )
+        route.fulfill(response=response, json=body)
+
     page.route(f"**/python/schedule/{strategy_id}", answer)
+    page.route("**/python/status", status_with_schedule)
     ui.dashboard()
     ui.card(strategy_id).locator("[data-action='schedule']").click()
     dialog = page.locator("dialog[data-schedule-dialog]")
