@@ -108,6 +108,13 @@ def test_stop_all_is_confirmed_and_stops_every_strategy(page: Any, live_server: 
         expect(ui.card(strategy_id).locator("[data-field='badge']")).to_have_text("stopped")
     expect(stop_all).to_be_disabled()
     expect(page.locator("[data-running-count]")).to_have_text("0 running")
+
+    # The master-contract banner, and Check & Start (which asks the host to re-check and start
+    # what was waiting for the contract).
+    banner = page.locator("[data-master-contract]")
+    expect(banner).to_contain_text("Master contract ready", timeout=15_000)
+    banner.get_by_role("button", name="Check & Start").click()
+    expect(page.locator(".toasts .flash", has_text="Master contract")).to_be_visible()
     ui.assert_no_problems()
 
 
