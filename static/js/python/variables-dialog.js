@@ -221,7 +221,8 @@ export function createVariablesDialog(dialog) {
       clearRows();
       clearErrors();
       refreshEmpty();
-      box.show(parts.addRegular);
+      applyReadOnly();
+      box.show(readOnly ? form.querySelector("[data-close]") : parts.addRegular);
       load(value);
     },
     /** A live status entry arrived: the dialog becomes read-only (or editable) with the strategy. */
