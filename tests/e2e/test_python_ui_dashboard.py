@@ -162,9 +162,9 @@ def test_the_dashboard_is_server_rendered_and_reads_without_javascript(
     ui.stop(running)
 
 
-def test_the_dashboard_is_readable_on_a_phone(browser: Any, page: Any, live_server: LiveServer) -> None:
+def test_the_pages_are_readable_on_a_phone(browser: Any, page: Any, live_server: LiveServer) -> None:
     ui = open_ui(live_server, page)
-    ui.upload(SLEEPER, name="A strategy with a rather long name that has to wrap on a phone")
+    strategy_id = ui.upload(SLEEPER, name="A strategy with a rather long name that has to wrap on a phone")
     context = browser.new_context(
         viewport={"width": 390, "height": 844},
         is_mobile=True,
@@ -182,5 +182,15 @@ def test_the_dashboard_is_readable_on_a_phone(browser: Any, page: Any, live_serv
         box = start.bounding_box()
         assert box is not None and box["height"] >= 30  # a finger can hit it
         phone.screenshot(path=str(screenshot_path("python-ui-dashboard-phone")), full_page=True)
+        for name, path, ready in (
+            ("upload", "/python/new", "() => document.querySelector('[data-upload-form]') !== null"),
+            ("editor", f"/python/edit/{strategy_id}", "() => document.documentElement.dataset.editorReady"),
+            ("logs", f"/python/logs/{strategy_id}", "() => document.documentElement.dataset.logsReady"),
+        ):
+            phone.goto(ui.url + path)
+            phone.wait_for_function(ready)
+            overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} is {overflow}px wider than the phone"
+            phone.screenshot(path=str(screenshot_path(f"python-ui-{name}-phone")))
     finally:
         context.close()
