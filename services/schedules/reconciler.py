@@ -24,6 +24,7 @@ from typing import Any
 
 from services.clock import Clock, ist_iso
 from services.errors import Conflict
+from services.schedules.calendar import ExchangeCalendar
 from services.schedules.jobs import MOVED_START, MOVED_STOP, START, STOP, CronJobs, on_cron_instant
 from services.schedules.live_calendar import LiveCalendar
 from services.schedules.plans import Plan, PlanBook
@@ -70,16 +71,34 @@ class Reconciler:
         self._contracts_ready = contracts_ready
         self._clock = clock
         self._locks: dict[str, threading.Lock] = {}
+        #: strategy id → (key, assessment, calendar): see ``assess``. One entry is replaced whole.
+        self._cache: dict[str, tuple[tuple[Plan, int, bool, int], Assessment, ExchangeCalendar]] = {}
         self._locks_guard = threading.Lock()
 
     # The policy -------------------------------------------------------------------------------------
-    def assess(self, plan: Plan, now: datetime, ready: bool = True) -> Assessment | None:
-        """``should_run`` and the open window for ``plan`` (None when it has no schedule)."""
+    def assess(
+        self, plan: Plan, now: datetime, ready: bool = True, *, strategy_id: str | None = None
+    ) -> Assessment | None:
+        """``should_run`` and the open window for ``plan`` (None when it has no schedule).
+
+        With ``strategy_id`` the answer is cached for the rest of the minute: every boundary the
+        policy knows (schedule times, sessions, midnight, the stop or start that ends a manual
+        action) falls on a whole minute, so for the same plan, calendar and contract state the
+        answer cannot change within one. A pass over hundreds of schedules then costs lookups.
+        """
         if plan.schedule is None:
             return None
         calendar = self._calendar.current()
+        key = (plan, id(calendar), ready, int(now.timestamp() // 60))
+        if strategy_id is not None:
+            cached = self._cache.get(strategy_id)
+            if cached is not None and cached[0] == key and cached[2] is calendar:
+                return cached[1]
         decision = should_run(plan, now, calendar, Contracts(ready))
-        return Assessment(plan, decision, current_window(plan.schedule, now, calendar))
+        assessment = Assessment(plan, decision, current_window(plan.schedule, now, calendar))
+        if strategy_id is not None:
+            self._cache[strategy_id] = (key, assessment, calendar)
+        return assessment
 
     # Reconcile passes -------------------------------------------------------------------------------
     def reconcile(self, strategy_ids: Iterable[str] | None = None) -> list[tuple[str, Step]]:
@@ -103,7 +122,7 @@ class Reconciler:
             # Read after taking the lock: a pass that waited acts on the latest plan and moment.
             plan = self._plans.get(strategy_id)
             now = self._clock.now()
-            assessment = self.assess(plan, now, self._contracts_ready())
+            assessment = self.assess(plan, now, self._contracts_ready(), strategy_id=strategy_id)
             if assessment is None:
                 return Step.NOTHING
             status = self._supervisor.runtime(strategy_id).status
@@ -156,6 +175,7 @@ class Reconciler:
     def forget(self, strategy_id: str) -> None:
         with self._locks_guard:
             self._locks.pop(strategy_id, None)
+        self._cache.pop(strategy_id, None)
 
     # Seams of the supervisor -----------------------------------------------------------------------
     def gate(self, record: StrategyRecord) -> str | None:
@@ -168,7 +188,9 @@ class Reconciler:
         """
         ready = self._contracts_ready()
         try:
-            assessment = self.assess(self._plans.get(record.id), self._clock.now(), ready)
+            assessment = self.assess(
+                self._plans.get(record.id), self._clock.now(), ready, strategy_id=record.id
+            )
         except Exception:
             # A fault here must not block the trader's own start: only the contract gate stays.
             log.exception("The schedule check of strategy %s failed", record.id)
@@ -183,7 +205,7 @@ class Reconciler:
         runtime = self._supervisor.runtime(strategy_id)
         now = self._clock.now()
         # As if the contract were ready: waiting for it is read from the supervisor's reason.
-        assessment = self.assess(plan, now)
+        assessment = self.assess(plan, now, strategy_id=strategy_id)
         decision = None if assessment is None else assessment.decision
         window = None if assessment is None else assessment.window
         fields = dict(UNSCHEDULED)
