@@ -91,7 +91,17 @@ def status_reason(
     if decision.verdict is Verdict.STOP:
         return decision.reason
     if status in IDLE and next_move(plan, decision, window, status, now).step is not Step.START:
-        if decision.next_start is None:
-            return "not running; no scheduled start ahead"
-        return f"not running; next scheduled start {format_ist(decision.next_start)}"
-    return decision.reason
+        return _not_restarted(decision)
+    if status in IDLE or status is Status.RUNNING:
+        # About to start (the window it starts for), or running: inside its window until ...,
+        # or held by a manual start until the next scheduled stop.
+        return decision.reason
+    # Starting, stopping, or waiting for a crash restart: the supervisor's own reason says it.
+    return None
+
+
+def _not_restarted(decision: Decision) -> str:
+    """An idle strategy the schedule will not start before its next window."""
+    if decision.next_start is None:
+        return "not running; no scheduled start ahead"
+    return f"not running; next scheduled start {format_ist(decision.next_start)}"

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from services.clock import Clock, ist_iso
-from services.errors import Conflict
+from services.errors import Conflict, Unavailable
 from services.schedules.calendar import ExchangeCalendar
 from services.schedules.jobs import MOVED_START, MOVED_STOP, START, STOP, CronJobs, on_cron_instant
 from services.schedules.live_calendar import LiveCalendar
@@ -110,6 +110,8 @@ class Reconciler:
         for strategy_id in ids:
             try:
                 step = self._reconcile_one(strategy_id)
+            except Unavailable:
+                continue  # said where it happened; the window is not marked as started
             except Exception:
                 log.exception("Reconciling the schedule of strategy %s failed", strategy_id)
                 continue
@@ -141,6 +143,11 @@ class Reconciler:
             runtime = self._supervisor.start(strategy_id, reason=SCHEDULE_REASON)
         except Conflict:
             return  # started meanwhile (a restore, the trader): this window has its start
+        except Unavailable:
+            # The supervisor is not running (the host is shutting down, or runs without
+            # background work): nothing can start; the next host's pass catches the window up.
+            log.warning("Scheduled start of strategy %s skipped: the supervisor is not running", strategy_id)
+            raise
         log.info("Scheduled start of strategy %s: %s", strategy_id, runtime.status.value)
 
     def _stop(self, strategy_id: str) -> Step:

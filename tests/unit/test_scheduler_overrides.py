@@ -295,3 +295,20 @@ def test_deleting_a_strategy_drops_its_jobs_and_plan(world: SchedWorld) -> None:
         world.scheduling.set_schedule(strategy_id, {})
     again = world.restart_host()
     assert again.scheduling.plans.scheduled() == {}
+
+
+def test_a_crash_restart_inside_the_window_says_it_is_restarting(world: SchedWorld) -> None:
+    strategy_id = world.add()
+    world.strategies.update_settings(strategy_id, {"restart_on_crash": True})
+    world.schedule(strategy_id)
+    world.fire(strategy_id, ist(2026, 11, 23, 9, 15))
+    world.launcher.processes[-1].end(3)
+    world.tick(ist(2026, 11, 23, 10, 0))
+    entry = world.entry(strategy_id)
+    assert entry["status"] == "waiting" and entry["status_reason"] is None
+    assert entry["note"] == "Crashed: exit code 3 after a healthy run; restarting in 1 s"
+    world.tick(ist(2026, 11, 23, 10, 0, second=2))
+    assert world.status(strategy_id) == "running" and world.spawned() == 2
+    world.launcher.processes[-1].end(3)
+    world.tick(ist(2026, 11, 23, 15, 30))  # the window closed while a restart was pending
+    assert world.status(strategy_id) == "stopped" and world.spawned() == 2
