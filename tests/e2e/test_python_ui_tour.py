@@ -50,7 +50,16 @@ def test_a_tour_of_the_python_pages(browser: Any, live_server: LiveServer) -> No
         ticker = ui.upload(TICKER, name="NIFTY momentum", file_name="nifty_momentum.py")
         ema = ui.upload(EMA, name="EMA crossover", file_name="ema_crossover.py")
         crash = ui.upload(CRASHER, name="BANKNIFTY straddle", file_name="straddle.py")
-        ui.upload(SLEEPER, name="Gold mean reversion", file_name="gold_reversion.py")
+        gold = ui.upload(SLEEPER, name="Gold mean reversion", file_name="gold_reversion.py")
+        schedule = {
+            "schedule_start": "09:00",
+            "schedule_stop": "23:30",
+            "schedule_days": ["mon", "tue", "wed", "thu", "fri"],
+            "exchange": "MCX",
+            "ignore_holidays": False,
+        }
+        scheduled = ui.api.post(f"/python/schedule/{gold}", schedule)
+        assert scheduled.status_code == 200, scheduled.text
         for strategy_id in (ticker, crash):
             ui.start(strategy_id)
         ui.wait_status(crash, "error")
@@ -59,6 +68,7 @@ def test_a_tour_of_the_python_pages(browser: Any, live_server: LiveServer) -> No
         ui.dashboard()
         expect(ui.card(ticker).locator("[data-field='memory']")).not_to_have_text("–", timeout=20_000)
         expect(ui.card(crash).locator("[data-field='badge']")).to_have_text("error")
+        expect(ui.card(gold).locator("[data-field='schedule']")).to_contain_text("09:00–23:30 IST")
         page.screenshot(path=str(screenshot_path("python-ui-tour-dashboard")))
 
         page.goto(f"{ui.url}/python/edit/{ema}")
