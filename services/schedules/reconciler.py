@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from services.clock import Clock, ist_iso
@@ -41,7 +42,9 @@ log = logging.getLogger(__name__)
 SCHEDULE_REASON = "schedule"
 READY = Contracts(ready=True)
 
-UNSCHEDULED: dict[str, Any] = {"scheduled": False, "schedule": None, "next_start": None, "next_stop": None}
+UNSCHEDULED: Mapping[str, Any] = MappingProxyType(
+    {"scheduled": False, "schedule": None, "next_start": None, "next_stop": None}
+)
 
 
 @dataclass(frozen=True)

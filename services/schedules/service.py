@@ -20,6 +20,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from services.clock import Clock
@@ -27,7 +28,7 @@ from services.errors import Conflict
 from services.schedules.jobs import CronJobs, cron_triggers
 from services.schedules.live_calendar import LiveCalendar
 from services.schedules.plans import Plan, PlanBook
-from services.schedules.policy import WAITING_FOR_CONTRACTS, Cause, ManualAction, ManualOverride, Verdict
+from services.schedules.policy import Cause, ManualAction, ManualOverride, Verdict
 from services.schedules.reconcile import Step
 from services.schedules.reconciler import SCHEDULE_REASON, Reconciler
 from services.schedules.schedule import parse_schedule
@@ -206,11 +207,11 @@ class Scheduling:
         message = f"Schedule saved: {summary(schedule)}."
         if kept_running:
             stop = entry.get("next_stop")
-            message += (
-                " It keeps running until the next scheduled stop; stop it now if it should not run."
-                if stop
-                else " It keeps running until you stop it."
-            )
+            if isinstance(stop, str):
+                until = format_ist(datetime.fromisoformat(stop))
+                message += f" It keeps running until the next scheduled stop, {until}."
+            else:
+                message += " It keeps running until you stop it."
         elif (strategy_id, Step.START) in moves:
             message += " Inside its window now: starting."
         else:
@@ -228,9 +229,12 @@ class Scheduling:
                     self._supervisor.status_entry(strategy_id), "The strategy had no schedule."
                 )
             runtime = self._supervisor.runtime(strategy_id)
-            if runtime.status is Status.WAITING and runtime.reason != WAITING_FOR_CONTRACTS:
+            assessment = self.reconciler.assess(plan, self._clock.now())
+            held = assessment is not None and assessment.decision.verdict is Verdict.STOP
+            if runtime.status is Status.WAITING and runtime.retry_at is None and held:
                 # Held back only by the schedule (a restore outside the window): without the
-                # schedule nothing would hold it, so end the wait rather than start it.
+                # schedule nothing would hold it, so end the wait rather than start it. A crash
+                # restart that is pending, or a wait for the master contract, stays.
                 with contextlib.suppress(Conflict):
                     self._supervisor.stop(strategy_id, reason=SCHEDULE_REASON)
             now = self._clock.now()

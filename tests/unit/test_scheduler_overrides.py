@@ -268,7 +268,7 @@ def test_a_schedule_saved_on_a_running_strategy_keeps_it_until_the_next_stop(wor
     world.at(ist(2026, 11, 23, 16, 0))
     manual_start(world, strategy_id)
     result = world.schedule(strategy_id)
-    assert "It keeps running until the next scheduled stop" in result.message
+    assert result.message.endswith("It keeps running until the next scheduled stop, 2026-11-25 15:30 IST.")
     world.tick(ist(2026, 11, 23, 16, 0, second=2))
     assert world.status(strategy_id) == "running"
     world.fire(strategy_id, ist(2026, 11, 25, 15, 30))
@@ -312,3 +312,22 @@ def test_a_crash_restart_inside_the_window_says_it_is_restarting(world: SchedWor
     world.launcher.processes[-1].end(3)
     world.tick(ist(2026, 11, 23, 15, 30))  # the window closed while a restart was pending
     assert world.status(strategy_id) == "stopped" and world.spawned() == 2
+
+
+def test_unscheduling_a_restore_held_by_the_schedule_ends_the_wait_instead_of_starting(
+    world: SchedWorld,
+) -> None:
+    strategy_id = world.add()
+    world.schedule(strategy_id)
+    world.fire(strategy_id, ist(2026, 11, 23, 9, 15))
+    world.at(ist(2026, 11, 23, 15, 0))
+    world.shutdown()  # stopped by shutdown, the wish to run kept
+    world.at(ist(2026, 11, 23, 16, 0))
+    again = world.restart_host(graceful=False)
+    again.supervisor.tick()  # the supervisor's restore comes first: the gate holds it
+    held = again.entry(strategy_id)
+    assert held["status"] == "waiting"
+    assert held["reason"] == "outside schedule window; next start 2026-11-25 09:15 IST"
+    again.scheduling.unschedule(strategy_id)
+    again.supervisor.tick()
+    assert again.status(strategy_id) == "stopped" and again.spawned() == 0
