@@ -24,7 +24,7 @@ def upgrade_to_head(engine: Engine) -> None:
     config = _config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "heads")
+        command.upgrade(config, "head")
 
 
 def current_revisions(engine: Engine) -> set[str]:

@@ -1,8 +1,8 @@
 """The schedule dialog in Chromium: times, days with the Mon–Fri preset, exchange, "ignore holidays";
 the dashboard then shows the schedule and the next start; Unschedule removes it.
 
-Written against the contract of issue 5 (``POST /python/schedule/<id>``, ``scheduled``, ``schedule``,
-``next_start`` in status entries); skipped while the host has no schedule endpoint yet.
+Uses the schedule contract (``POST /python/schedule/<id>``, ``scheduled``, ``schedule``,
+``next_start`` in status entries).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.support.live_server import LiveServer
@@ -22,9 +21,6 @@ NEXT_START = re.compile(r"^(Mon|Tue|Wed|Thu|Fri) \d{2} [A-Z][a-z]{2} 09:15$")
 def test_set_a_schedule_and_see_the_next_start_then_unschedule(page: Any, live_server: LiveServer) -> None:
     ui = open_ui(live_server, page)
     strategy_id = ui.upload(SLEEPER, name="Market hours")
-    probe = ui.api.post(f"/python/schedule/{strategy_id}", {})
-    if probe.status_code == 404:
-        pytest.skip("POST /python/schedule/<id> is not served yet (issue 5 phase 2 adds it)")
     ui.dashboard()
     card = ui.card(strategy_id)
     expect(card.locator("[data-field='schedule']")).to_have_text("Not scheduled")

@@ -49,3 +49,8 @@ def test_migrations_run_on_postgresql() -> None:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def test_the_migration_history_is_one_line() -> None:
+    # A single head keeps every database on the same path (no silently skipped branch).
+    assert len(head_revisions()) == 1

@@ -1,7 +1,7 @@
 """Exchange calendar: loaded years and their holidays / special sessions per exchange and day.
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-21
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from database.models.base import UtcDateTime
 
 revision = "0004"
-down_revision = "0001"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
