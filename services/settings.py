@@ -20,6 +20,8 @@ from services.broker.throttle import parse_rate_limit
 from services.errors import ConfigurationError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: Server threads kept free of live streams, so pages and API calls are always served.
+RESERVED_REQUEST_THREADS = 8
 
 Parser = Callable[[str], Any]
 
@@ -312,11 +314,25 @@ class Settings:
                 parsed[spec.name] = spec.metadata["parse"](values[name])
             except ValueError as exc:
                 problems.append(f"  {name}={values[name]!r}: {exc}")
-        if problems:
+        settings = None if problems else cls(**parsed)
+        if settings is not None:
+            problems.extend(settings._cross_field_problems())
+        if problems or settings is None:
             raise ConfigurationError(
                 "Invalid settings (fix them in the environment or .env):\n" + "\n".join(problems)
             )
-        return cls(**parsed)
+        return settings
+
+    def _cross_field_problems(self) -> list[str]:
+        problems = []
+        if self.stream_max_concurrent > self.waitress_threads - RESERVED_REQUEST_THREADS:
+            # Each live stream holds a server thread: a flood of streams must not starve requests.
+            problems.append(
+                f"  STREAM_MAX_CONCURRENT={self.stream_max_concurrent}: must leave at least "
+                f"{RESERVED_REQUEST_THREADS} of WAITRESS_THREADS={self.waitress_threads} "
+                "for ordinary requests"
+            )
+        return problems
 
     @classmethod
     def documented(cls) -> list[tuple[str, str, str]]:

@@ -53,3 +53,10 @@ def test_every_setting_is_documented() -> None:
     documented = Settings.documented()
     assert {name for name, _default, _doc in documented} >= {"FLASK_HOST_IP", "FLASK_PORT", "DATA_DIR"}
     assert all(doc for _name, _default, doc in documented)
+
+
+def test_live_streams_cannot_take_every_server_thread(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="STREAM_MAX_CONCURRENT=40: must leave at least 8"):
+        Settings.from_env(
+            environ={"WAITRESS_THREADS": "40", "STREAM_MAX_CONCURRENT": "40"}, dotenv_path=tmp_path / "x"
+        )
