@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import Blueprint, render_template
 from flask_login import login_required
 
@@ -14,9 +16,17 @@ bp = Blueprint("dashboard", __name__)
 @login_required
 def index() -> str:
     settings = host().settings
+    strategies = host().supervisor.status()["strategies"]
     return render_template(
         "dashboard.html",
         host_url=host().listen_url,
         data_dir=str(settings.data_dir),
         database=settings.effective_database_url.split("://", 1)[0],
+        strategy_counts=Counter(entry["status"] for entry in strategies),
+        strategy_total=len(strategies),
+        next_start=min(
+            (entry for entry in strategies if entry.get("next_start")),
+            key=lambda entry: entry["next_start"],
+            default=None,
+        ),
     )
