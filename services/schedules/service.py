@@ -38,6 +38,7 @@ from services.strategies.catalog import Strategies
 from services.strategies.events import EventBus
 from services.strategies.state import Status
 from services.strategies.supervisor import Supervisor
+from services.wake_loop import WakeLoop
 
 log = logging.getLogger(__name__)
 
@@ -113,9 +114,14 @@ class Scheduling:
             clock=clock,
         )
         self._edit_lock = threading.Lock()
-        self._wake = threading.Event()
         self._running = False
-        self._thread: threading.Thread | None = None
+        self._loop = WakeLoop(
+            name="strategy-scheduler",
+            tick=self.tick,
+            interval_s=config.reconcile_s,
+            log=log,
+            failure="Scheduler pass failed",
+        )
 
     def attach(self) -> None:
         """Plug into the supervisor and the catalogue (at construction: before any start)."""
@@ -136,31 +142,18 @@ class Scheduling:
         self._running = True
         if self._config.run_threads:
             self.jobs.start()
-            self._thread = threading.Thread(target=self._loop, name="strategy-scheduler", daemon=True)
-            self._thread.start()
+            self._loop.start()
         log.info("Scheduler started with %d scheduled strategies", len(self.plans.scheduled()))
 
     def stop(self) -> None:
         if not self._running:
             return
         self._running = False
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
+        self._loop.stop()
         self.jobs.shutdown()
 
     def wake(self) -> None:
-        self._wake.set()
-
-    def _loop(self) -> None:
-        while self._running:
-            try:
-                self.tick()
-            except Exception:
-                log.exception("Scheduler pass failed")
-            self._wake.wait(self._config.reconcile_s)
-            self._wake.clear()
+        self._loop.wake()
 
     def tick(self) -> list[tuple[str, Step]]:
         """One reconcile pass over every scheduled strategy (public so tests can drive it)."""

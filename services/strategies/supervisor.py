@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from services.strategies.sampling import MB, sample_running
 from services.strategies.slots import Runtime, Slot, StopRequest
 from services.strategies.state import ACTIVE, Status
 from services.strategies.status import MasterContractSource, StatusBoard, StatusExtension
+from services.wake_loop import WakeLoop
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +84,13 @@ class Supervisor:
         #: Changes that must not race a start (edits, settings, clear error, delete).
         self.edits = Edits(self._slots, runs, events)
         self._running = False
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = WakeLoop(
+            name="strategy-supervisor",
+            tick=self.tick,
+            interval_s=config.tick_s,
+            log=log,
+            failure="Supervisor tick failed",
+        )
         self._next_sample = 0.0
         self._start_gate: StartGate | None = None
         self._listeners: list[RequestListener] = []
@@ -141,7 +146,7 @@ class Supervisor:
 
     def wake(self) -> None:
         """Run the reconcile loop now (a process exited, a gate may have opened...)."""
-        self._wake.set()
+        self._loop.wake()
 
     def _start_service(self) -> None:
         if self._running:
@@ -157,16 +162,13 @@ class Supervisor:
                     slot.refresh()
         self._running = True
         if self._config.run_loop:
-            self._thread = threading.Thread(target=self._loop, name="strategy-supervisor", daemon=True)
-            self._thread.start()
+            self._loop.start()
 
     def _stop_service(self) -> None:
         if not self._running:
             return
         self._running = False
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+        self._loop.stop()
         for slot in self._all_slots():
             with self._locked(slot):
                 if slot.status is Status.RUNNING:
@@ -179,15 +181,6 @@ class Supervisor:
             self._sleep(0.02)
         self._launcher.close()
         log.info("Strategy supervisor stopped")
-
-    def _loop(self) -> None:
-        while self._running:
-            try:
-                self.tick()
-            except Exception:
-                log.exception("Supervisor tick failed")
-            self._wake.wait(self._config.tick_s)
-            self._wake.clear()
 
     # Strategy operations --------------------------------------------------------------------------
     def _start_strategy(self, strategy_id: str, reason: str) -> Runtime:
