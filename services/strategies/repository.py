@@ -65,6 +65,12 @@ def _record(row: PythonStrategy) -> StrategyRecord:
     return StrategyRecord(**{name: getattr(row, name) for name in _COLUMNS})
 
 
+def _check_columns(values: Mapping[str, Any]) -> None:
+    unknown = set(values) - set(_COLUMNS)
+    if unknown:
+        raise ValueError(f"not a strategy column: {sorted(unknown)}")
+
+
 class StrategyRepository:
     """CRUD on strategy rows."""
 
@@ -112,9 +118,7 @@ class StrategyRepository:
 
     def update(self, strategy_id: str, **values: Any) -> StrategyRecord:
         """Set the given columns in one transaction; NotFound if the strategy is gone."""
-        unknown = set(values) - set(_COLUMNS)
-        if unknown:
-            raise ValueError(f"not a strategy column: {sorted(unknown)}")
+        _check_columns(values)
         with self._db.session() as session:
             row = session.get(PythonStrategy, strategy_id)
             if row is None:
@@ -126,9 +130,7 @@ class StrategyRepository:
 
     def set_columns(self, strategy_id: str, **values: Any) -> None:
         """One UPDATE statement, no read: for callers that keep the row themselves."""
-        unknown = set(values) - set(_COLUMNS)
-        if unknown:
-            raise ValueError(f"not a strategy column: {sorted(unknown)}")
+        _check_columns(values)
         with self._db.session() as session:
             result = session.execute(
                 update(PythonStrategy).where(PythonStrategy.id == strategy_id).values(**values)
