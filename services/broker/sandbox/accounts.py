@@ -1,4 +1,7 @@
-"""Paper accounts: created with the configured capital on first use; what is free to trade with."""
+"""Paper accounts: created with the configured capital on first use; what is free to trade with.
+
+Also ``order_of``: an account's order by id, as order status, modify and cancel look it up.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from database.models.sandbox import SandboxAccount, SandboxOrder, SandboxPosition
 from services.broker.types import OPEN_STATUSES
+from services.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,16 @@ class AccountTotals:
     @property
     def available(self) -> float:
         return self.capital + self.realised_pnl - self.used_margin
+
+
+def order_of(session: Session, user_id: int, orderid: str) -> SandboxOrder:
+    """The user's order ``orderid``; NotFound when there is none (or it is someone else's)."""
+    row = session.scalar(
+        select(SandboxOrder).where(SandboxOrder.orderid == orderid, SandboxOrder.user_id == user_id)
+    )
+    if row is None:
+        raise NotFound(f"Order {orderid} was not found.")
+    return row
 
 
 class PaperAccounts:

@@ -14,10 +14,9 @@ from sqlalchemy import or_, select
 from database.engine import Database
 from database.models.sandbox import SandboxOrder, SandboxPosition, SandboxTrade
 from services.broker.sandbox import ledger
-from services.broker.sandbox.accounts import PaperAccounts
+from services.broker.sandbox.accounts import PaperAccounts, order_of
 from services.broker.types import OPEN_STATUSES, Funds, HoldingView, OrderView, PositionView, TradeView
 from services.clock import IST, Clock, to_ist
-from services.errors import NotFound
 from services.market.instruments import InstrumentIndex
 from services.market.market_data import MarketData
 
@@ -81,12 +80,7 @@ class Books:
 
     def order_status(self, account: int, orderid: str) -> OrderView:
         with self._db.session() as session:
-            row = session.scalar(
-                select(SandboxOrder).where(SandboxOrder.orderid == orderid, SandboxOrder.user_id == account)
-            )
-            if row is None:
-                raise NotFound(f"Order {orderid} was not found.")
-            return _order_view(row)
+            return _order_view(order_of(session, account, orderid))
 
     def trade_book(self, account: int) -> list[TradeView]:
         with self._db.session() as session:

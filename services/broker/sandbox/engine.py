@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 from database.engine import Database
 from database.models.sandbox import SandboxOrder, SandboxPosition, SandboxTrade
 from services.broker.sandbox import ledger, rules
-from services.broker.sandbox.accounts import PaperAccounts
+from services.broker.sandbox.accounts import PaperAccounts, order_of
 from services.broker.sandbox.smart import KeyedLocks
 from services.broker.types import OPEN_STATUSES, OrderRequest
 from services.clock import Clock, to_ist
-from services.errors import Conflict, InvalidInput, NotFound
+from services.errors import Conflict, InvalidInput
 from services.market.instruments import Instrument, InstrumentIndex
 from services.market.market_data import MarketData
 from services.market.types import Quote
@@ -249,7 +249,7 @@ class OrderEngine:
         rules.check_tradable(instrument, order)
         quote = self._market.quote(instrument)
         with self.account_locks.hold(account), self._db.session() as session:
-            row = self._own(session, account, orderid)
+            row = order_of(session, account, orderid)
             if row.status not in OPEN_STATUSES:
                 raise Conflict(f"Order {orderid} is {row.status} and can no longer be modified.")
             fixed = {
@@ -282,7 +282,7 @@ class OrderEngine:
 
     def cancel(self, account: int, orderid: str) -> str:
         with self.account_locks.hold(account), self._db.session() as session:
-            row = self._own(session, account, orderid)
+            row = order_of(session, account, orderid)
             if row.status not in OPEN_STATUSES:
                 raise Conflict(f"Order {orderid} is {row.status} and can no longer be cancelled.")
             row.status, row.reserved_margin, row.message = "cancelled", 0.0, "Cancelled by the user."
@@ -299,15 +299,6 @@ class OrderEngine:
                     .order_by(SandboxOrder.id)
                 )
             ]
-
-    @staticmethod
-    def _own(session: Session, account: int, orderid: str) -> SandboxOrder:
-        row = session.scalar(
-            select(SandboxOrder).where(SandboxOrder.orderid == orderid, SandboxOrder.user_id == account)
-        )
-        if row is None:
-            raise NotFound(f"Order {orderid} was not found.")
-        return row
 
     # The matcher's pass ------------------------------------------------------------------------
     def match(self) -> int:
