@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from blueprints.http_errors import TITLES, status_for
-from blueprints.web import host
+from blueprints.web import host, json_body
 from services import errors
 
 log = logging.getLogger(__name__)
@@ -40,10 +40,7 @@ def body() -> dict[str, Any]:
     """The JSON object of the request (query parameters for a GET)."""
     if request.method == "GET":
         return dict(request.args)
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
-        raise errors.InvalidInput("The request body must be a JSON object.")
-    return payload
+    return json_body()
 
 
 def caller(payload: dict[str, Any]) -> int:
