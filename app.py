@@ -11,22 +11,21 @@ import dataclasses
 import logging
 import signal
 import sys
-from datetime import datetime
 from types import FrameType
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from waitress.server import create_server
 
 from blueprints import api_v1, apikey, dashboard, python_api, python_pages, python_schedule, sandbox
-from blueprints.auth import PUBLIC_ENDPOINTS, init_auth
+from blueprints.auth import init_auth
 from blueprints.http_errors import register_error_handlers
 from blueprints.navigation import navigation_for
 from blueprints.web import HOST_EXTENSION
-from services.clock import IST, Clock
+from services.clock import Clock, to_ist
 from services.errors import ConfigurationError
 from services.host import Host
 from services.host_logging import SecretRedactor, configure_host_logging
@@ -120,8 +119,7 @@ def _blueprints_step(app: Flask, host: Host, limiter: Limiter) -> None:
     def layout_context() -> dict[str, Any]:
         return {
             "nav_items": navigation_for(app),
-            "now_ist": datetime.now(IST),
-            "is_public_page": request.endpoint in PUBLIC_ENDPOINTS,
+            "now_ist": to_ist(host.clock.now()),
         }
 
     @app.after_request

@@ -27,8 +27,6 @@ from services.errors import InvalidInput, NotAuthenticated
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.setup", "auth.csrf_token", "static"})
-
 
 class SessionUser(UserMixin):
     """The logged-in admin as Flask-Login sees it."""
