@@ -140,13 +140,17 @@ def _background_step(host: Host) -> None:
         host.start_background()
 
 
-def main() -> int:
-    """Serve the host with waitress until SIGINT/SIGTERM, then stop everything cleanly."""
+def main(clock: Clock | None = None) -> int:
+    """Serve the host with waitress until SIGINT/SIGTERM, then stop everything cleanly.
+
+    ``clock`` is the host's clock (the system clock when omitted): the browser tests serve a host
+    whose IST time they choose, so a schedule test means the same at any hour.
+    """
     try:
         settings = Settings.from_env()
         # Background work starts only once the socket is bound: strategies must be told the URL
         # the host really listens on (FLASK_PORT=0 picks a free port).
-        app = create_app(dataclasses.replace(settings, start_background=False))
+        app = create_app(dataclasses.replace(settings, start_background=False), clock=clock)
     except ConfigurationError as error:
         print(error.message, file=sys.stderr)
         return 2

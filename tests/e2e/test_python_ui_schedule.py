@@ -8,18 +8,33 @@ Uses the schedule contract (``POST /python/schedule/<id>``, ``scheduled``, ``sch
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
+from tests.support.clocks import SATURDAY, next_weekday_at
 from tests.support.live_server import LiveServer
+from tests.support.net import free_port
 from tests.support.python_ui import SLEEPER, open_ui
 
 NEXT_START = re.compile(r"^(Mon|Tue|Wed|Thu|Fri) \d{2} [A-Z][a-z]{2} 09:15$")
 
 
-def test_set_a_schedule_and_see_the_next_start_then_unschedule(page: Any, live_server: LiveServer) -> None:
-    ui = open_ui(live_server, page)
+@pytest.fixture
+def saturday_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A host whose clock reads a Saturday noon IST: no Mon–Fri window contains it, at any real hour."""
+    server = LiveServer(tmp_path / "data", free_port(), clock_at=next_weekday_at(SATURDAY, 12)).start()
+    yield server
+    server.stop()
+
+
+def test_set_a_schedule_and_see_the_next_start_then_unschedule(
+    page: Any, saturday_server: LiveServer
+) -> None:
+    ui = open_ui(saturday_server, page)
     strategy_id = ui.upload(SLEEPER, name="Market hours")
     ui.dashboard()
     card = ui.card(strategy_id)

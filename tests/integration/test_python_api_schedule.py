@@ -19,8 +19,8 @@ from sqlalchemy import select
 from app import create_app
 from database.models import PythonStrategySchedule
 from tests.support.apps import host_of, make_settings, post_json, set_up_admin
+from tests.support.clocks import ShiftedClock
 from tests.support.schedules import ist
-from tests.support.scheduling import ShiftedClock
 from tests.support.strategies import entry, start, stop, upload_ok, wait_log, wait_status, wait_until
 
 LOOPING = "import time\nprint('up', flush=True)\nwhile True:\n    time.sleep(0.05)\n"

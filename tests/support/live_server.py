@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -16,10 +17,20 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 class LiveServer:
-    """One ``python app.py`` process with its own DATA_DIR."""
+    """One ``python app.py`` process with its own DATA_DIR.
 
-    def __init__(self, data_dir: Path, port: int, env: Mapping[str, str] | None = None) -> None:
+    ``clock_at`` serves the same host on a clock that starts at that moment (``serve_at``).
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int,
+        env: Mapping[str, str] | None = None,
+        clock_at: datetime | None = None,
+    ) -> None:
         self.data_dir = data_dir
+        self.clock_at = clock_at
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self._extra_env = dict(env or {})
@@ -39,8 +50,11 @@ class LiveServer:
         }
         self.data_dir.mkdir(parents=True, exist_ok=True)
         output = self.output_path.open("ab")
+        command = [sys.executable, str(PROJECT_ROOT / "app.py")]
+        if self.clock_at is not None:
+            command = [sys.executable, "-m", "tests.support.serve_at", self.clock_at.isoformat()]
         self.process = subprocess.Popen(
-            [sys.executable, str(PROJECT_ROOT / "app.py")],
+            command,
             cwd=PROJECT_ROOT,
             env=env,
             stdout=output,

@@ -7,10 +7,9 @@ instant), ``tick`` (a reconcile pass of the scheduler, then one of the superviso
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -195,22 +194,3 @@ def build_sched_world(
     )
     scheduling.attach()
     return SchedWorld(settings, db, box, clock, launcher, contracts, hosting, scheduling)
-
-
-class ShiftedClock:
-    """The real clock, shifted to a chosen IST moment: for a live app whose threads (supervisor,
-    scheduler loop) must run in real time while the test decides what time the trader sees.
-    Monotonic time is the real one, so grace periods and timeouts behave as in production."""
-
-    def __init__(self, moment: datetime) -> None:
-        self._offset = timedelta(0)
-        self.set(moment)
-
-    def set(self, moment: datetime) -> None:
-        self._offset = moment - datetime.now(UTC)
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self._offset
-
-    def monotonic(self) -> float:
-        return time.monotonic()
