@@ -20,7 +20,7 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from waitress.server import create_server
 
-from blueprints import api_v1, apikey, dashboard, python_api, python_pages, python_schedule, sandbox
+from blueprints import api_v1, apikey, dashboard, python, sandbox
 from blueprints.auth import init_auth
 from blueprints.http_errors import register_error_handlers
 from blueprints.navigation import navigation_for
@@ -109,9 +109,7 @@ def _blueprints_step(app: Flask, host: Host, limiter: Limiter) -> None:
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(apikey.bp)
     # Feature blueprints register below, one line each.
-    app.register_blueprint(python_api.bp)
-    app.register_blueprint(python_pages.bp)  # the /python pages (HTML)
-    app.register_blueprint(python_schedule.bp)  # /python schedule, unschedule, check-contracts
+    app.register_blueprint(python.bp)  # /python: hosted Python strategies (pages + JSON API)
     api_v1.register(app)  # OpenAlgo REST API: API-key auth, CSRF-exempt
     app.register_blueprint(sandbox.bp)
 

@@ -35,8 +35,8 @@ from pathlib import Path
 from app import create_app
 from services.clock import IST, SystemClock
 from services.host import Host
+from services.hosting.catalog import Upload
 from services.settings import Settings
-from services.strategies.catalog import Upload
 from tests.support.apps import host_of
 
 STAMP = "import time\nprint('t0', repr(time.time()), flush=True)\ntime.sleep(3600)\n"

@@ -213,7 +213,7 @@ def bench_fifty(bench: Bench, count: int, rounds: int) -> None:
 
 
 def bench_fifty_scheduled(count: int, rounds: int) -> None:
-    """The same 50 starts as a schedule makes them at market open: ``supervisor.start`` in the
+    """The same 50 starts as a schedule makes them at market open: ``supervisor.start_strategy`` in the
     host process (this process), against the bare Popen loop run in the same process."""
     from app import create_app
     from services.settings import Settings
@@ -238,7 +238,7 @@ def bench_fifty_scheduled(count: int, rounds: int) -> None:
                     host.strategies.clear_logs(strategy_id)
                 started = time.perf_counter()
                 for strategy_id in ids:
-                    host.supervisor.start(strategy_id, reason="schedule")
+                    host.supervisor.start_strategy(strategy_id, reason="schedule")
                 wait_all_first_lines(first_line, ids)
                 samples.append(time.perf_counter() - started)
                 host.supervisor.stop_all()
@@ -256,7 +256,7 @@ def bench_fifty_scheduled(count: int, rounds: int) -> None:
 
 
 def _upload(name: str) -> Any:
-    from services.strategies.catalog import Upload
+    from services.hosting.catalog import Upload
 
     return Upload(name, "bench.py", FIRST_LINE.encode())
 

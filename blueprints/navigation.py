@@ -16,7 +16,7 @@ class NavItem:
 
 NAVIGATION = (
     NavItem("Dashboard", "dashboard.index", "home"),
-    NavItem("Python Strategies", "python_strategy.dashboard", "code"),
+    NavItem("Python Strategies", "python.pages.dashboard", "code"),
     NavItem("Strategies", "strategy.index", "layers"),
     NavItem("Sandbox", "sandbox.index", "beaker"),
     NavItem("API Key", "apikey.show", "key"),

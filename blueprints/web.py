@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
@@ -45,3 +46,12 @@ def json_body() -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise InvalidInput("The request body must be a JSON object.")
     return payload
+
+
+def sse_response(body: Iterator[str], on_close: Callable[[], None]) -> Response:
+    """A Server-Sent Events response; ``on_close`` runs when the stream ends (frees its slot)."""
+    response = Response(body, mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"  # no proxy buffering either
+    response.call_on_close(on_close)
+    return response

@@ -20,11 +20,11 @@ from services.broker.interface import Broker
 from services.clock import Clock, SystemClock
 from services.crypto import Passwords, SecretBox, session_secret_key
 from services.host_logging import SecretRedactor
+from services.hosting.wiring import build_strategy_hosting
 from services.schedules.calendar import ExchangeCalendar
 from services.schedules.calendar_store import CalendarStore
 from services.schedules.wiring import build_scheduling
 from services.settings import Settings
-from services.strategies.hosting import build_strategy_hosting
 
 log = logging.getLogger(__name__)
 

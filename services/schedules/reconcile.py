@@ -22,11 +22,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from services.clock import to_ist
+from services.hosting.state import Status
 from services.schedules.plans import Plan
 from services.schedules.policy import WAITING_FOR_CONTRACTS, Decision, Verdict
 from services.schedules.timefmt import format_ist
 from services.schedules.windows import Window
-from services.strategies.state import Status
 
 #: No process and none on the way: the schedule may start these.
 IDLE = frozenset({Status.STOPPED, Status.ERROR})

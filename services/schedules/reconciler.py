@@ -25,6 +25,8 @@ from typing import Any
 
 from services.clock import Clock, ist_iso
 from services.errors import Conflict, Unavailable
+from services.hosting.repository import StrategyRecord
+from services.hosting.supervisor import Supervisor
 from services.schedules.calendar import ExchangeCalendar
 from services.schedules.jobs import MOVED_START, MOVED_STOP, START, STOP, CronJobs, on_cron_instant
 from services.schedules.live_calendar import LiveCalendar
@@ -33,8 +35,6 @@ from services.schedules.policy import WAITING_FOR_CONTRACTS, Contracts, Decision
 from services.schedules.reconcile import Step, next_move, status_reason
 from services.schedules.view import schedule_view
 from services.schedules.windows import Window, current_window
-from services.strategies.repository import StrategyRecord
-from services.strategies.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ class Reconciler:
 
     def _start(self, strategy_id: str) -> None:
         try:
-            runtime = self._supervisor.start(strategy_id, reason=SCHEDULE_REASON)
+            runtime = self._supervisor.start_strategy(strategy_id, reason=SCHEDULE_REASON)
         except Conflict:
             return  # started meanwhile (a restore, the trader): this window has its start
         except Unavailable:
@@ -155,7 +155,7 @@ class Reconciler:
 
     def _stop(self, strategy_id: str) -> Step:
         try:
-            self._supervisor.stop(strategy_id, reason=SCHEDULE_REASON)
+            self._supervisor.stop_strategy(strategy_id, reason=SCHEDULE_REASON)
         except Conflict:
             return Step.NOTHING  # it stopped by itself meanwhile
         log.info("Scheduled stop of strategy %s", strategy_id)

@@ -25,6 +25,10 @@ from typing import Any
 
 from services.clock import Clock
 from services.errors import Conflict
+from services.hosting.catalog import Strategies
+from services.hosting.events import EventBus
+from services.hosting.state import Status
+from services.hosting.supervisor import Supervisor
 from services.schedules.jobs import CronJobs, cron_triggers
 from services.schedules.live_calendar import LiveCalendar
 from services.schedules.plans import Plan, PlanBook
@@ -34,10 +38,6 @@ from services.schedules.reconciler import SCHEDULE_REASON, Reconciler
 from services.schedules.schedule import parse_schedule
 from services.schedules.timefmt import format_ist
 from services.schedules.view import summary
-from services.strategies.catalog import Strategies
-from services.strategies.events import EventBus
-from services.strategies.state import Status
-from services.strategies.supervisor import Supervisor
 from services.wake_loop import WakeLoop
 
 log = logging.getLogger(__name__)
@@ -229,7 +229,7 @@ class Scheduling:
                 # schedule nothing would hold it, so end the wait rather than start it. A crash
                 # restart that is pending, or a wait for the master contract, stays.
                 with contextlib.suppress(Conflict):
-                    self._supervisor.stop(strategy_id, reason=SCHEDULE_REASON)
+                    self._supervisor.stop_strategy(strategy_id, reason=SCHEDULE_REASON)
             now = self._clock.now()
             running = runtime.status in _HAS_PROCESS
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from database.engine import Database
 from services.clock import Clock
+from services.hosting.wiring import StrategyHosting
 from services.market.master_contract import MasterContract
 from services.schedules.calendar_store import CalendarStore
 from services.schedules.live_calendar import LiveCalendar
 from services.schedules.plans import PlanBook
 from services.schedules.service import Scheduling, SchedulingConfig
 from services.settings import Settings
-from services.strategies.hosting import StrategyHosting
 
 
 def build_scheduling(

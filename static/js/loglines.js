@@ -4,7 +4,7 @@
  * What kind of line is this: "stderr", "host" (the host's own lines: run header, footer, notes) or
  * "stdout". Two stamp formats are understood:
  *   `[2026-11-21 09:15:00.123 IST] message`             stdout   (what the host writes today:
- *   `[2026-11-21 09:15:00.123 IST] [stderr] message`    stderr    services/strategies/logs.py)
+ *   `[2026-11-21 09:15:00.123 IST] [stderr] message`    stderr    services/hosting/logs.py)
  *   `[2026-11-21 09:15:00.123 IST] [host] message`      host
  *   `2026-11-21 09:15:00.123 IST | message`             stdout
  *   `2026-11-21 09:15:00.123 IST ERR | message`         stderr (ERR or STDERR before the first "|")

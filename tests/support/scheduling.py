@@ -18,15 +18,15 @@ from database.migrate import upgrade_to_head
 from services.clock import to_ist
 from services.crypto import SecretBox
 from services.host_logging import SecretRedactor
+from services.hosting.catalog import Strategies, Upload
+from services.hosting.events import Event, EventBus
+from services.hosting.supervisor import Supervisor
+from services.hosting.wiring import StrategyHosting, build_strategy_hosting
 from services.schedules.calendar_store import CalendarStore
 from services.schedules.live_calendar import LiveCalendar
 from services.schedules.plans import PlanBook
 from services.schedules.service import ScheduleResult, Scheduling, SchedulingConfig
 from services.settings import Settings
-from services.strategies.catalog import Strategies, Upload
-from services.strategies.events import Event, EventBus
-from services.strategies.hosting import StrategyHosting, build_strategy_hosting
-from services.strategies.supervisor import Supervisor
 from tests.support.apps import make_settings
 from tests.support.strategies import FakeClock, FakeLauncher, FakeProcess
 

@@ -14,8 +14,8 @@ from typing import Any
 import psutil
 from flask.testing import FlaskClient
 
-from services.strategies.capture import OutputSink
-from services.strategies.launcher import ExitStatus, LaunchSpec, ProcessHandle, Sample, signal_name
+from services.hosting.capture import OutputSink
+from services.hosting.launcher import ExitStatus, LaunchSpec, ProcessHandle, Sample, signal_name
 from tests.support.apps import csrf_token, post_json
 
 

@@ -1,10 +1,10 @@
-"""Display text of the server-rendered /python pages (static/js/python/format.js mirrors it)."""
+"""Display text of the server-rendered /python pages (static/js/format.js mirrors it)."""
 
 from __future__ import annotations
 
 import pytest
 
-from blueprints.python_format import (
+from blueprints.python.format import (
     cpu_text,
     last_exit_text,
     memory_text,

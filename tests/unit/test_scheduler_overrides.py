@@ -26,12 +26,12 @@ def world(tmp_path: Path) -> Iterator[SchedWorld]:
 
 
 def manual_start(world: SchedWorld, strategy_id: str) -> None:
-    world.supervisor.start(strategy_id, reason="manual")
+    world.supervisor.start_strategy(strategy_id, reason="manual")
     world.supervisor.tick()
 
 
 def manual_stop(world: SchedWorld, strategy_id: str) -> None:
-    world.supervisor.stop(strategy_id, reason="manual")
+    world.supervisor.stop_strategy(strategy_id, reason="manual")
     world.supervisor.tick()
 
 
@@ -233,7 +233,7 @@ def test_every_start_waits_for_the_contract_and_check_contracts_releases_it(worl
     world.schedule(scheduled)
     world.contracts.set(False)
     world.at(ist(2026, 11, 23, 9, 30))
-    assert world.supervisor.start(unscheduled, reason="manual").status == "waiting"
+    assert world.supervisor.start_strategy(unscheduled, reason="manual").status == "waiting"
     world.tick()
     assert world.status(scheduled) == "waiting"
     waiting = world.scheduling.check_contracts()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.strategies.actions import ACTION_KEYS, allowed_actions, badge_of, note_of, presentation
-from services.strategies.state import ACTIVE, Status
+from services.hosting.actions import ACTION_KEYS, allowed_actions, badge_of, note_of, presentation
+from services.hosting.state import ACTIVE, Status
 
 
 @pytest.mark.parametrize("status", list(Status))

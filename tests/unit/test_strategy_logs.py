@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from services.errors import InvalidInput, NotFound
-from services.strategies.events import ChangeNotifier
-from services.strategies.log_reader import LogReader
-from services.strategies.logs import STDERR, STDOUT, StrategyLogs
+from services.hosting.events import ChangeNotifier
+from services.hosting.log_reader import LogReader
+from services.hosting.logs import STDERR, STDOUT, StrategyLogs
 from tests.support.strategies import FakeClock
 
 SID = "ema-0123456789"

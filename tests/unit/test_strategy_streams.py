@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from services.errors import InvalidInput, RateLimited
-from services.strategies.events import ChangeNotifier, EventBus
-from services.strategies.log_reader import LogReader
-from services.strategies.logs import STDOUT, StrategyLogs
-from services.strategies.streams import (
+from services.hosting.events import ChangeNotifier, EventBus
+from services.hosting.log_reader import LogReader
+from services.hosting.logs import STDOUT, StrategyLogs
+from services.hosting.streams import (
     StreamConfig,
     StreamSlots,
     log_lines,

@@ -7,12 +7,12 @@ import os
 import pytest
 
 from services.errors import InvalidInput, NotFound, PayloadTooLarge
-from services.strategies import procfs
-from services.strategies.child_env import Injected, build_child_environment, reserved_reason
-from services.strategies.env_vars import parse_update
-from services.strategies.restart_policy import RestartPolicy
-from services.strategies.state import TRANSITIONS, Status, can_move, check_move
-from services.strategies.validation import (
+from services.hosting import procfs
+from services.hosting.child_env import Injected, build_child_environment, reserved_reason
+from services.hosting.env_vars import parse_update
+from services.hosting.restart_policy import RestartPolicy
+from services.hosting.state import TRANSITIONS, Status, can_move, check_move
+from services.hosting.validation import (
     check_id,
     check_upload_file_name,
     clean_name,

@@ -16,12 +16,12 @@ from database.migrate import upgrade_to_head
 from services.crypto import SecretBox
 from services.errors import Conflict, SecretUnreadable, Unavailable
 from services.host_logging import SecretRedactor
+from services.hosting.catalog import Strategies, Upload
+from services.hosting.launcher import Sample
+from services.hosting.repository import StrategyRecord, StrategyRepository
+from services.hosting.supervisor import Supervisor
+from services.hosting.wiring import StrategyHosting, build_strategy_hosting
 from services.settings import Settings
-from services.strategies.catalog import Strategies, Upload
-from services.strategies.hosting import StrategyHosting, build_strategy_hosting
-from services.strategies.launcher import Sample
-from services.strategies.repository import StrategyRecord, StrategyRepository
-from services.strategies.supervisor import Supervisor
 from tests.support.apps import make_settings
 from tests.support.strategies import FakeClock, FakeLauncher, FakeProcess
 
@@ -55,7 +55,7 @@ class World:
 
     def run(self, strategy_id: str, reason: str = "manual") -> str:
         """Start request, then the loop's pass that spawns; returns the status after both."""
-        self.supervisor.start(strategy_id, reason=reason)
+        self.supervisor.start_strategy(strategy_id, reason=reason)
         self.supervisor.tick()
         return str(self.supervisor.runtime(strategy_id).status)
 
@@ -119,7 +119,7 @@ def tick(world: World, seconds: float = 0.0) -> None:
 # Start -------------------------------------------------------------------------------------------
 def test_start_spawns_the_hosts_python_with_a_built_environment(world: World) -> None:
     strategy_id = world.add("EMA", exchange="NFO")
-    assert world.supervisor.start(strategy_id, reason="manual").status == "starting"
+    assert world.supervisor.start_strategy(strategy_id, reason="manual").status == "starting"
     assert world.launcher.processes == []  # requests never spawn; the loop does
     world.supervisor.tick()
     spec = world.launcher.specs[0]
@@ -140,12 +140,12 @@ def test_start_spawns_the_hosts_python_with_a_built_environment(world: World) ->
 
 def test_a_second_start_is_a_conflict_and_spawns_nothing(world: World) -> None:
     strategy_id = world.add()
-    world.supervisor.start(strategy_id)
+    world.supervisor.start_strategy(strategy_id)
     with pytest.raises(Conflict):
-        world.supervisor.start(strategy_id)  # starting
+        world.supervisor.start_strategy(strategy_id)  # starting
     world.supervisor.tick()
     with pytest.raises(Conflict):
-        world.supervisor.start(strategy_id)  # running
+        world.supervisor.start_strategy(strategy_id)  # running
     assert len(world.launcher.processes) == 1
 
 
@@ -157,9 +157,9 @@ def test_parallel_starts_and_stops_never_make_two_processes(world: World) -> Non
         barrier.wait()
         try:
             if index % 2:
-                world.supervisor.start(strategy_id)
+                world.supervisor.start_strategy(strategy_id)
             else:
-                world.supervisor.stop(strategy_id)
+                world.supervisor.stop_strategy(strategy_id)
         except Conflict:
             pass
         world.supervisor.tick()
@@ -176,7 +176,7 @@ def test_nothing_starts_while_the_supervisor_is_not_running(world: World) -> Non
     strategy_id = world.add()
     world.supervisor.stop()
     with pytest.raises(Unavailable):
-        world.supervisor.start(strategy_id)
+        world.supervisor.start_strategy(strategy_id)
     assert world.launcher.processes == []
 
 
@@ -206,7 +206,7 @@ def test_stop_sends_sigterm_then_sigkill_after_the_grace_period(world: World) ->
     world.run(strategy_id)
     process = world.process()
     process.ignores_stop = True
-    runtime = world.supervisor.stop(strategy_id)
+    runtime = world.supervisor.stop_strategy(strategy_id)
     assert runtime.status == "stopping"
     assert process.signals == [signal.SIGTERM]
     tick(world, 4.9)
@@ -229,7 +229,7 @@ def test_stop_sends_sigterm_then_sigkill_after_the_grace_period(world: World) ->
 def test_the_stop_signal_can_be_sigint(world: World) -> None:
     strategy_id = world.add(stop_signal="SIGINT")
     world.run(strategy_id)
-    world.supervisor.stop(strategy_id)
+    world.supervisor.stop_strategy(strategy_id)
     assert world.process().signals == [signal.SIGINT]
     tick(world)
     assert world.entry(strategy_id)["status"] == "stopped"
@@ -237,8 +237,8 @@ def test_the_stop_signal_can_be_sigint(world: World) -> None:
 
 def test_a_stop_before_the_spawn_cancels_the_start(world: World) -> None:
     strategy_id = world.add()
-    world.supervisor.start(strategy_id)
-    assert world.supervisor.stop(strategy_id).status == "stopped"
+    world.supervisor.start_strategy(strategy_id)
+    assert world.supervisor.stop_strategy(strategy_id).status == "stopped"
     tick(world)
     assert world.launcher.processes == []
     assert world.entry(strategy_id)["desired_state"] == "stopped"
@@ -247,7 +247,7 @@ def test_a_stop_before_the_spawn_cancels_the_start(world: World) -> None:
 def test_stopping_a_stopped_strategy_is_a_conflict(world: World) -> None:
     strategy_id = world.add()
     with pytest.raises(Conflict):
-        world.supervisor.stop(strategy_id)
+        world.supervisor.stop_strategy(strategy_id)
 
 
 # Exits and crashes ---------------------------------------------------------------------------------
@@ -353,7 +353,7 @@ def test_the_start_gate_makes_a_start_wait_until_it_clears(world: World) -> None
         return reason[0]
 
     world.supervisor.set_start_gate(gate)
-    assert world.supervisor.start(strategy_id).status == "waiting"
+    assert world.supervisor.start_strategy(strategy_id).status == "waiting"
     assert world.entry(strategy_id)["reason"] == "waiting for master contract"
     assert world.entry(strategy_id)["desired_state"] == "running"
     tick(world, 1)
@@ -367,8 +367,8 @@ def test_the_start_gate_makes_a_start_wait_until_it_clears(world: World) -> None
 def test_stopping_a_waiting_strategy_cancels_the_start(world: World) -> None:
     strategy_id = world.add()
     world.supervisor.set_start_gate(lambda record: "not yet")
-    world.supervisor.start(strategy_id, reason="schedule")
-    world.supervisor.stop(strategy_id, reason="schedule")
+    world.supervisor.start_strategy(strategy_id, reason="schedule")
+    world.supervisor.stop_strategy(strategy_id, reason="schedule")
     world.supervisor.set_start_gate(None)
     tick(world, 5)
     entry = world.entry(strategy_id)
@@ -413,7 +413,7 @@ def test_status_serves_cached_samples_and_extensions(world: World) -> None:
 def test_every_transition_is_an_event(world: World) -> None:
     strategy_id = world.add()
     world.run(strategy_id)
-    world.supervisor.stop(strategy_id)
+    world.supervisor.stop_strategy(strategy_id)
     tick(world)
     world.run(strategy_id)
     world.process().end(2)
@@ -493,7 +493,7 @@ def test_after_a_crash_a_live_leftover_is_adopted_not_duplicated(world: World) -
     log = again.log_text(strategy_id)
     assert "adopted; this run continues" in log
     assert log.splitlines()[-1].endswith("still trading")
-    again.supervisor.stop(strategy_id)
+    again.supervisor.stop_strategy(strategy_id)
     tick(again)
     assert again.entry(strategy_id)["status"] == "stopped"
 
@@ -528,7 +528,7 @@ def test_a_run_that_died_with_the_host_is_closed_and_restored(world: World) -> N
 
 def test_a_spawn_is_recorded_in_the_same_pass_and_a_crash_before_that_loses_nothing(world: World) -> None:
     strategy_id = world.add()
-    world.supervisor.start(strategy_id)
+    world.supervisor.start_strategy(strategy_id)
     stored = world.strategies.get(strategy_id)
     assert (stored.desired_state, stored.run_pid) == ("running", None)  # the wish is stored first
     world.supervisor.tick()

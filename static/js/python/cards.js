@@ -2,7 +2,7 @@
 // status entry, or clone the page's <template> for a strategy added later. Text only (textContent);
 // which buttons are enabled comes from the entry's `actions`, the badge from its `badge`.
 
-import { DASH, cpuText, lastExitText, memoryText, momentText, scheduleText, uptimeText } from "./format.js";
+import { DASH, cpuText, lastExitText, memoryText, momentText, scheduleText, uptimeText } from "../format.js";
 import { urls } from "./urls.js";
 
 const FIELDS = [

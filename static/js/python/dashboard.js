@@ -5,7 +5,7 @@
 import { getJSON, postJSON } from "../http.js";
 import { confirmAction, toast } from "../ui.js";
 import { createCard, fillCard, tickUptime } from "./cards.js";
-import { clockText } from "./format.js";
+import { clockText } from "../format.js";
 import { createScheduleDialog } from "./schedule-dialog.js";
 import { followStatuses, liveStateText } from "./status-feed.js";
 import { urls } from "./urls.js";

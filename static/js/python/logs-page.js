@@ -6,7 +6,7 @@ import { getJSON, postJSON } from "../http.js";
 import { subscribe } from "../live.js";
 import { bindLogControls, createLogView } from "../logview.js";
 import { confirmAction, toast } from "../ui.js";
-import { runText } from "./format.js";
+import { runText } from "../format.js";
 import { liveStateText } from "./status-feed.js";
 import { urls, withQuery } from "./urls.js";
 

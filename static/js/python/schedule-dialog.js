@@ -3,9 +3,9 @@
 
 import { postJSON } from "../http.js";
 import { toast } from "../ui.js";
-import { formError, modal } from "./dialog-base.js";
-import { clearFieldErrors, showFieldErrors } from "./fields.js";
-import { momentText, scheduleText } from "./format.js";
+import { formError, modal } from "../dialog-base.js";
+import { clearFieldErrors, showFieldErrors } from "../fields.js";
+import { momentText, scheduleText } from "../format.js";
 import { bindScheduleForm, fillSchedule, readSchedule } from "./schedule-form.js";
 import { urls } from "./urls.js";
 

@@ -3,7 +3,7 @@
 // so the page says so, links to it, and offers to set the schedule again (never a second upload).
 
 import { postForm, postJSON } from "../http.js";
-import { clearFieldErrors, showFieldErrors } from "./fields.js";
+import { clearFieldErrors, showFieldErrors } from "../fields.js";
 import { bindScheduleForm, fillSchedule, readSchedule } from "./schedule-form.js";
 import { urls } from "./urls.js";
 

@@ -4,7 +4,7 @@
 
 import { getJSON, postJSON } from "../http.js";
 import { toast } from "../ui.js";
-import { formError, modal } from "./dialog-base.js";
+import { formError, modal } from "../dialog-base.js";
 import { urls } from "./urls.js";
 
 let rowNumber = 0;

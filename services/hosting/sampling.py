@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from services.strategies.launcher import Launcher
-from services.strategies.slots import Slot
+from services.hosting.launcher import Launcher
+from services.hosting.slots import Slot
 
 MB = 1_048_576
 

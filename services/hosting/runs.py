@@ -17,22 +17,22 @@ from typing import Any
 
 from services.clock import Clock
 from services.errors import HostError
-from services.strategies.child_env import Injected, build_child_environment
-from services.strategies.env_vars import EnvVars
-from services.strategies.launcher import ExitStatus, Launcher, LaunchSpec
-from services.strategies.log_reader import LogReader
-from services.strategies.logs import RunLog, StrategyLogs
-from services.strategies.repository import (
+from services.hosting.child_env import Injected, build_child_environment
+from services.hosting.env_vars import EnvVars
+from services.hosting.launcher import ExitStatus, Launcher, LaunchSpec
+from services.hosting.log_reader import LogReader
+from services.hosting.logs import RunLog, StrategyLogs
+from services.hosting.repository import (
     DESIRED_RUNNING,
     DESIRED_STOPPED,
     RUN_CLEARED,
     StrategyRecord,
     StrategyRepository,
 )
-from services.strategies.restart_policy import RestartPolicy
-from services.strategies.slots import Slot, StopRequest
-from services.strategies.state import Status
-from services.strategies.store import ScriptStore
+from services.hosting.restart_policy import RestartPolicy
+from services.hosting.slots import Slot, StopRequest
+from services.hosting.state import Status
+from services.hosting.store import ScriptStore
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from services.errors import NotFound
-from services.strategies.events import EventBus
-from services.strategies.repository import StrategyRecord, StrategyRepository
-from services.strategies.slots import Slot
-from services.strategies.state import Status
-from services.strategies.status import StatusBoard
+from services.hosting.events import EventBus
+from services.hosting.repository import StrategyRecord, StrategyRepository
+from services.hosting.slots import Slot
+from services.hosting.state import Status
+from services.hosting.status import StatusBoard
 
 
 def initial_status(record: StrategyRecord) -> Status:

@@ -1,4 +1,4 @@
-"""The ``/python`` schedule endpoints: set and remove a strategy's schedule, re-check contracts.
+"""``/python`` schedule endpoints: set and remove a strategy's schedule, re-check contracts.
 
 HTTP only: parse, one call to ``host.schedules``, the JSON envelope. A schedule answer's ``data``
 is the strategy's status entry (``scheduled``, ``schedule`` with its ``summary``, ``next_start``,
@@ -13,9 +13,9 @@ from flask import Blueprint, request
 from flask_login import login_required
 
 from blueprints.web import host, ok
-from services.strategies.validation import check_id
+from services.hosting.validation import check_id
 
-bp = Blueprint("python_schedule", __name__, url_prefix="/python")
+bp = Blueprint("schedule", __name__)
 
 
 @bp.post("/schedule/<strategy_id>")

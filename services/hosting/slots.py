@@ -11,10 +11,10 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from services.strategies.launcher import ProcessHandle, Sample
-from services.strategies.logs import RunLog
-from services.strategies.repository import DESIRED_RUNNING, StrategyRecord
-from services.strategies.state import Status, check_move
+from services.hosting.launcher import ProcessHandle, Sample
+from services.hosting.logs import RunLog
+from services.hosting.repository import DESIRED_RUNNING, StrategyRecord
+from services.hosting.state import Status, check_move
 
 
 @dataclass(frozen=True)

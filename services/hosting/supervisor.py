@@ -23,22 +23,22 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any
 
 from services.clock import Clock
 from services.errors import Conflict, NotFound, Unavailable
-from services.strategies.edits import Edits
-from services.strategies.events import EventBus
-from services.strategies.launcher import Launcher
-from services.strategies.logs import StrategyLogs
-from services.strategies.recovery import recover_run
-from services.strategies.registry import SlotRegistry
-from services.strategies.repository import DESIRED_STOPPED, RUN_CLEARED, StrategyRecord
-from services.strategies.runs import Runs, describe_stop
-from services.strategies.sampling import MB, sample_running
-from services.strategies.slots import Runtime, Slot, StopRequest
-from services.strategies.state import ACTIVE, Status
-from services.strategies.status import MasterContractSource, StatusBoard, StatusExtension
+from services.hosting.edits import Edits
+from services.hosting.events import EventBus
+from services.hosting.launcher import Launcher
+from services.hosting.logs import StrategyLogs
+from services.hosting.recovery import recover_run
+from services.hosting.registry import SlotRegistry
+from services.hosting.repository import DESIRED_STOPPED, RUN_CLEARED, StrategyRecord
+from services.hosting.runs import Runs, describe_stop
+from services.hosting.sampling import MB, sample_running
+from services.hosting.slots import Runtime, Slot, StopRequest
+from services.hosting.state import ACTIVE, Status
+from services.hosting.status import MasterContractSource, StatusBoard, StatusExtension
 from services.wake_loop import WakeLoop
 
 log = logging.getLogger(__name__)
@@ -113,42 +113,9 @@ class Supervisor:
         """``listener(strategy_id, "start" | "stop", reason)`` hears every start/stop request."""
         self._listeners.append(listener)
 
-    # Service lifecycle and strategy start/stop ---------------------------------------------------
-    @overload
-    def start(self) -> None: ...
-
-    @overload
-    def start(self, strategy_id: str, *, reason: str = "manual") -> Runtime: ...
-
-    def start(self, strategy_id: str | None = None, *, reason: str = "manual") -> Runtime | None:
-        """No argument: start the service. With an id: start that strategy (``reason`` is logged)."""
-        if strategy_id is None:
-            self._start_service()
-            return None
-        return self._start_strategy(strategy_id, reason)
-
-    @overload
-    def stop(self) -> None: ...
-
-    @overload
-    def stop(self, strategy_id: str, *, reason: str = "manual") -> Runtime: ...
-
-    def stop(self, strategy_id: str | None = None, *, reason: str = "manual") -> Runtime | None:
-        """No argument: graceful host shutdown. With an id: stop that strategy."""
-        if strategy_id is None:
-            self._stop_service()
-            return None
-        return self._stop_strategy(strategy_id, reason)
-
-    @property
-    def running(self) -> bool:
-        return self._running
-
-    def wake(self) -> None:
-        """Run the reconcile loop now (a process exited, a gate may have opened...)."""
-        self._loop.wake()
-
-    def _start_service(self) -> None:
+    # Service lifecycle (the host's BackgroundService) ---------------------------------------------
+    def start(self) -> None:
+        """Start supervising: recover what the last run left, then run the reconcile loop."""
         if self._running:
             return
         self._launcher.start(on_exit=self.wake)
@@ -164,7 +131,8 @@ class Supervisor:
         if self._config.run_loop:
             self._loop.start()
 
-    def _stop_service(self) -> None:
+    def stop(self) -> None:
+        """Graceful host shutdown: stop every running strategy, keeping what the trader asked for."""
         if not self._running:
             return
         self._running = False
@@ -182,8 +150,17 @@ class Supervisor:
         self._launcher.close()
         log.info("Strategy supervisor stopped")
 
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def wake(self) -> None:
+        """Run the reconcile loop now (a process exited, a gate may have opened...)."""
+        self._loop.wake()
+
     # Strategy operations --------------------------------------------------------------------------
-    def _start_strategy(self, strategy_id: str, reason: str) -> Runtime:
+    def start_strategy(self, strategy_id: str, *, reason: str = "manual") -> Runtime:
+        """Start one strategy (``reason`` is logged and decides how the scheduler reads it)."""
         slot = self._slot(strategy_id)
         self._require_running()
         self._tell_listeners(strategy_id, "start", reason)
@@ -196,7 +173,8 @@ class Supervisor:
             self._try_start(slot, reason)
             return slot.view
 
-    def _stop_strategy(self, strategy_id: str, reason: str) -> Runtime:
+    def stop_strategy(self, strategy_id: str, *, reason: str = "manual") -> Runtime:
+        """Stop one strategy: SIGTERM now, SIGKILL after the grace period (never waits here)."""
         slot = self._slot(strategy_id)
         self._tell_listeners(strategy_id, "stop", reason)
         with self._locked(slot):
@@ -220,7 +198,7 @@ class Supervisor:
         for slot in self._all_slots():
             if slot.status in {Status.RUNNING, Status.WAITING, Status.STARTING}:
                 with contextlib.suppress(Conflict, NotFound):
-                    self._stop_strategy(slot.strategy_id, reason)
+                    self.stop_strategy(slot.strategy_id, reason=reason)
                     count += 1
         return count
 

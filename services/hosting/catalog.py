@@ -18,13 +18,13 @@ from typing import Any
 
 from services.clock import Clock
 from services.errors import Unavailable
-from services.strategies.env_vars import EnvVars, VariablesView, parse_update
-from services.strategies.log_reader import LogReader, RunInfo, Tail
-from services.strategies.logs import StrategyLogs
-from services.strategies.repository import StrategyRecord, StrategyRepository
-from services.strategies.store import ScriptStore
-from services.strategies.supervisor import Supervisor
-from services.strategies.validation import (
+from services.hosting.env_vars import EnvVars, VariablesView, parse_update
+from services.hosting.log_reader import LogReader, RunInfo, Tail
+from services.hosting.logs import StrategyLogs
+from services.hosting.repository import StrategyRecord, StrategyRepository
+from services.hosting.store import ScriptStore
+from services.hosting.supervisor import Supervisor
+from services.hosting.validation import (
     check_content,
     check_exchange,
     check_id,

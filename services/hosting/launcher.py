@@ -25,9 +25,9 @@ from typing import Protocol
 
 import psutil
 
-from services.strategies import procfs
-from services.strategies.capture import Channel, OutputPump, OutputSink
-from services.strategies.child_env import RUN_TOKEN
+from services.hosting import procfs
+from services.hosting.capture import Channel, OutputPump, OutputSink
+from services.hosting.child_env import RUN_TOKEN
 
 log = logging.getLogger(__name__)
 

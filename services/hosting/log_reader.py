@@ -13,7 +13,7 @@ from pathlib import Path
 
 from services.clock import IST, ist_iso
 from services.errors import InvalidInput, NotFound
-from services.strategies.logs import RUN_PATTERN, LogFile, log_files, parse_log_file
+from services.hosting.logs import RUN_PATTERN, LogFile, log_files, parse_log_file
 
 _BLOCK = 64 * 1024
 READ_CHUNK_MAX = 256 * 1024

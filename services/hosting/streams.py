@@ -17,8 +17,8 @@ from typing import Any
 
 from services.clock import Clock
 from services.errors import InvalidInput, RateLimited
-from services.strategies.events import ChangeNotifier, Event, EventBus
-from services.strategies.log_reader import LogReader, check_file_name
+from services.hosting.events import ChangeNotifier, Event, EventBus
+from services.hosting.log_reader import LogReader, check_file_name
 
 RETRY_MS = 2000
 

@@ -1,6 +1,6 @@
 """Display text for strategy status entries on the server-rendered ``/python`` pages.
 
-static/js/python/format.js formats the same values the same way when a live update arrives, so
+static/js/format.js formats the same values the same way when a live update arrives, so
 a card reads identically before and after its first update. Presentation only: what a value
 means (badges, allowed actions, notes) comes with the status entry itself.
 """

@@ -6,5 +6,6 @@ environment), ``logs`` / ``log_reader`` (per-run log files), ``capture`` and ``l
 call on strategy processes), ``state`` (the status machine), ``restart_policy``, ``slots``
 (runtime state of one strategy), ``supervisor`` (the reconcile loop), ``recovery`` (leftovers after
 a host crash), ``status`` (the status board), ``events`` (the in-memory event bus), ``streams``
-(Server-Sent Event streams), ``catalog`` (the facade the web layer calls) and ``hosting`` (wiring).
+(Server-Sent Event streams), ``catalog`` (the facade the web layer calls) and ``wiring`` (how the
+host builds them).
 """

@@ -13,12 +13,12 @@ import logging
 import signal
 
 from services.clock import Clock
-from services.strategies.launcher import Launcher
-from services.strategies.logs import RunLog, StrategyLogs
-from services.strategies.repository import RUN_CLEARED, StrategyRecord
-from services.strategies.runs import Runs
-from services.strategies.slots import Slot
-from services.strategies.state import Status
+from services.hosting.launcher import Launcher
+from services.hosting.logs import RunLog, StrategyLogs
+from services.hosting.repository import RUN_CLEARED, StrategyRecord
+from services.hosting.runs import Runs
+from services.hosting.slots import Slot
+from services.hosting.state import Status
 
 log = logging.getLogger(__name__)
 

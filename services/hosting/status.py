@@ -3,7 +3,7 @@
 Entries combine the stored record (settings, last outcome), the supervisor's lock-free runtime
 view (status, pid, cached CPU/memory samples) and extensions plugged in by other features (the
 scheduler adds ``scheduled``, ``next_start``, ``next_stop``) and, last, what the trader may do
-(``actions``, ``badge``: services/strategies/actions.py). Nothing here touches a process.
+(``actions``, ``badge``: services/hosting/actions.py). Nothing here touches a process.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from services.clock import Clock, ist_iso
-from services.strategies.actions import presentation
-from services.strategies.repository import StrategyRecord
-from services.strategies.slots import Runtime, Slot
-from services.strategies.state import Status
+from services.hosting.actions import presentation
+from services.hosting.repository import StrategyRecord
+from services.hosting.slots import Runtime, Slot
+from services.hosting.state import Status
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from services.strategies.logs import STDERR, STDOUT
+from services.hosting.logs import STDERR, STDOUT
 
 log = logging.getLogger(__name__)
 

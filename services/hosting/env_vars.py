@@ -20,7 +20,7 @@ from database.models import PythonStrategyVariable
 from services.crypto import SecretBox
 from services.errors import InvalidInput
 from services.host_logging import SecretRedactor
-from services.strategies.child_env import NAME_PATTERN, reserved_reason
+from services.hosting.child_env import NAME_PATTERN, reserved_reason
 
 log = logging.getLogger(__name__)
 

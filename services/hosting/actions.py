@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.strategies.state import ACTIVE, Status
+from services.hosting.state import ACTIVE, Status
 
 #: Statuses from which a start request is taken (``waiting`` is already trying to start).
 STARTABLE = frozenset({Status.STOPPED, Status.ERROR})

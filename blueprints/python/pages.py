@@ -2,8 +2,8 @@
 
 Every page is rendered with its current state, so it reads at once without waiting for a
 script; small ES modules (static/js/python/) then keep it live through the JSON API
-(blueprints/python_api.py). Nothing here decides what a trader may do: each status entry
-carries its ``actions``, ``badge`` and ``note`` (services/strategies/actions.py).
+(the other modules of this package). Nothing here decides what a trader may do: each status entry
+carries its ``actions``, ``badge`` and ``note`` (services/hosting/actions.py).
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from typing import Any
 from flask import Blueprint, render_template
 from flask_login import login_required
 
-from blueprints.python_format import FORMATTERS
+from blueprints.python.format import FORMATTERS
 from blueprints.web import host
 from services.exchanges import DEFAULT_SCHEDULE_WINDOWS, STRATEGY_EXCHANGES
+from services.hosting.validation import check_id
 from services.schedules.timefmt import DAY_NAMES, DAY_TITLES, format_hhmm
-from services.strategies.validation import check_id
 
-bp = Blueprint("python_strategy", __name__, url_prefix="/python")
+bp = Blueprint("pages", __name__)
 
 #: How many log lines the viewer opens with (the tail endpoint's maximum).
 LOG_VIEW_LINES = 100_000

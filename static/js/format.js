@@ -1,4 +1,4 @@
-// Display text for status entries: the same output as blueprints/python_format.py, so a card reads
+// Display text for status entries: the same output as blueprints/python/format.py, so a card reads
 // the same before and after a live update. Presentation only.
 
 export const DASH = "–";
@@ -57,7 +57,7 @@ export function scheduleText(entry) {
   return entry.scheduled ? "Scheduled" : "Not scheduled";
 }
 
-/** A log run in the run selector (as blueprints/python_format.py run_text). */
+/** A log run in the run selector (as blueprints/python/format.py run_text). */
 export function runText(run) {
   const label = run.started ? `${momentText(run.started, { seconds: true })} IST` : String(run.run || "");
   return run.current ? `${label} (latest)` : label;

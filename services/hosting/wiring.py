@@ -16,19 +16,19 @@ from database.engine import Database
 from services.clock import Clock
 from services.crypto import SecretBox
 from services.host_logging import SecretRedactor
+from services.hosting.catalog import Strategies
+from services.hosting.env_vars import EnvVars
+from services.hosting.events import ChangeNotifier, EventBus
+from services.hosting.launcher import Launcher, ProcessLauncher
+from services.hosting.log_reader import LogReader
+from services.hosting.logs import StrategyLogs
+from services.hosting.repository import StrategyRepository
+from services.hosting.restart_policy import RestartPolicy
+from services.hosting.runs import HostFacts, Runs, RunsConfig
+from services.hosting.store import ScriptStore
+from services.hosting.streams import StreamConfig, StreamSlots
+from services.hosting.supervisor import Supervisor, SupervisorConfig
 from services.settings import Settings
-from services.strategies.catalog import Strategies
-from services.strategies.env_vars import EnvVars
-from services.strategies.events import ChangeNotifier, EventBus
-from services.strategies.launcher import Launcher, ProcessLauncher
-from services.strategies.log_reader import LogReader
-from services.strategies.logs import StrategyLogs
-from services.strategies.repository import StrategyRepository
-from services.strategies.restart_policy import RestartPolicy
-from services.strategies.runs import HostFacts, Runs, RunsConfig
-from services.strategies.store import ScriptStore
-from services.strategies.streams import StreamConfig, StreamSlots
-from services.strategies.supervisor import Supervisor, SupervisorConfig
 
 
 @dataclass(frozen=True)
