@@ -17,12 +17,14 @@ from services.accounts import Accounts
 from services.apikeys import ApiKeys
 from services.broker.factory import build_broker
 from services.broker.interface import Broker
+from services.calendar.live_calendar import LiveCalendar
+from services.calendar.store import CalendarStore
 from services.clock import Clock, SystemClock
+from services.cron import Cron
 from services.crypto import Passwords, SecretBox, session_secret_key
 from services.host_logging import SecretRedactor
 from services.hosting.wiring import build_strategy_hosting
-from services.schedules.calendar import ExchangeCalendar
-from services.schedules.calendar_store import CalendarStore
+from services.live.streams import LiveStreams, StreamConfig, StreamSlots
 from services.schedules.wiring import build_scheduling
 from services.settings import Settings
 
@@ -61,6 +63,21 @@ class Host:
         self._shutdown_hooks: list[Callable[[], None]] = []
         self._closing_hooks: list[Callable[[], None]] = []
         self._started = False
+
+        # --- Host-wide parts every feature uses -----------------------------------------------
+        # The exchange calendar: the shipped holiday lists are written into the database (only
+        # years that are missing or changed; a trader's imported year is kept) and read into one
+        # immutable calendar value, reloaded while running when a year is imported.
+        calendar_store = CalendarStore(self.db, self.clock)
+        calendar_store.sync_shipped()
+        self.calendar = LiveCalendar(calendar_store, self.clock, settings.schedule_calendar_check_s)
+        # The one APScheduler (namespaced jobs) and the one budget of live streams.
+        self.cron = Cron(settings.schedule_misfire_grace_s)
+        self.live = LiveStreams(
+            StreamSlots(settings.stream_max_concurrent),
+            StreamConfig(settings.stream_heartbeat_s, settings.stream_max_lifetime_s),
+        )
+
         # --- Broker: master contract, market data, sandbox / upstream ---------------------------
         # The sandbox (or the upstream OpenAlgo server), the master contract it trades from, and
         # the per-API-key order limit of /api/v1. Their threads start in start_background().
@@ -95,27 +112,21 @@ class Host:
         self.on_closing(hosting.events.close)
         self.on_closing(hosting.log_changes.close)
 
-        # --- Schedules and exchange calendar --------------------------------------------------
-        # The shipped holiday lists are written into the database (only years that are missing or
-        # changed; a trader's imported year is kept) and read into one immutable calendar value,
-        # reloaded while running when a year is imported. The scheduler (APScheduler cron jobs +
-        # a reconcile loop) gates every start on the master contract and its schedule.
-        self.calendar_store = CalendarStore(self.db, self.clock)
-        self.calendar_store.sync_shipped()
+        # --- Schedules -------------------------------------------------------------------------
+        # Cron jobs at the exact instants + a reconcile loop; every start is gated on the master
+        # contract and the schedule.
         self.schedules = build_scheduling(
             settings,
             db=self.db,
             clock=self.clock,
-            calendar_store=self.calendar_store,
+            calendar=self.calendar,
+            cron=self.cron,
             hosting=hosting,
             master_contract=self.master_contract,
         )
         self.add_background(self.schedules)
-
-    @property
-    def calendar(self) -> ExchangeCalendar:
-        """The exchange calendar in force (a trader's import is picked up while running)."""
-        return self.schedules.calendar.current()
+        # Last to start and first to stop: no job fires into a service that is not running.
+        self.add_background(self.cron)
 
     @staticmethod
     def url_for_address(host_ip: str, port: int) -> str:

@@ -7,8 +7,8 @@ from flask import Response
 from blueprints.api_v1.common import body, bp, caller, success
 from blueprints.web import host
 from services.broker import validation, wire
+from services.calendar.exchanges import SESSIONS
 from services.errors import InvalidInput, NotFound
-from services.exchanges import SESSIONS
 
 
 @bp.post("/ping")

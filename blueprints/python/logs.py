@@ -47,13 +47,13 @@ def stream(strategy_id: str) -> Any:
     resume = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
     position = parse_log_position(request.args.get("offset"), request.args.get("file"), resume)
     hosting = the_host.strategy_hosting
-    ticket = hosting.stream_slots.acquire()
+    ticket = the_host.live.slots.acquire()
     body = log_lines(
         the_host.strategies.reader,
         hosting.log_changes,
         strategy_id,
         position,
-        config=hosting.stream_config,
+        config=the_host.live.config,
         clock=the_host.clock,
     )
     return sse_response(body, ticket.release)

@@ -16,9 +16,9 @@ from flask_login import login_required
 
 from blueprints.python.format import FORMATTERS
 from blueprints.web import host
-from services.exchanges import DEFAULT_SCHEDULE_WINDOWS, STRATEGY_EXCHANGES
+from services.calendar.exchanges import DEFAULT_SCHEDULE_WINDOWS, STRATEGY_EXCHANGES
+from services.calendar.timefmt import DAY_NAMES, DAY_TITLES, format_hhmm
 from services.hosting.validation import check_id
-from services.schedules.timefmt import DAY_NAMES, DAY_TITLES, format_hhmm
 
 bp = Blueprint("pages", __name__)
 

@@ -9,8 +9,9 @@ from flask_login import login_required
 
 from blueprints.web import host, ok, sse_response
 from services.hosting.state import Status
-from services.hosting.streams import parse_event_id, status_events
+from services.hosting.streams import status_events
 from services.hosting.validation import check_id
+from services.live.streams import parse_event_id
 
 bp = Blueprint("runs", __name__)
 
@@ -65,12 +66,12 @@ def events() -> Any:
     the_host = host()
     hosting = the_host.strategy_hosting
     last_id = parse_event_id(request.headers.get("Last-Event-ID") or request.args.get("last_event_id"))
-    ticket = hosting.stream_slots.acquire()
+    ticket = the_host.live.slots.acquire()
     body = status_events(
         hosting.events,
         the_host.supervisor.status,
         last_id,
-        config=hosting.stream_config,
+        config=the_host.live.config,
         clock=the_host.clock,
     )
     return sse_response(body, ticket.release)

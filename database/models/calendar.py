@@ -2,7 +2,7 @@
 
 A year row records where its list came from (the project's shipped file or a trader's import) and
 a digest of its content; deleting a year deletes its days. Rows are written only by
-``services.schedules.calendar_store`` and read into an immutable ``ExchangeCalendar``.
+``services.calendar.store`` and read into an immutable ``ExchangeCalendar``.
 """
 
 from __future__ import annotations

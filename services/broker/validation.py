@@ -14,8 +14,8 @@ from typing import Any
 
 from services.broker.types import ACTIONS, PRICE_TYPES, PRODUCTS, HistoryRequest, ModifyRequest, OrderRequest
 from services.broker.types import SmartOrderRequest as SmartRequest
+from services.calendar.exchanges import SESSIONS
 from services.errors import InvalidInput
-from services.exchanges import SESSIONS
 from services.market.types import INTERVALS
 
 MAX_QUANTITY = 10_000_000

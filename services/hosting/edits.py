@@ -11,13 +11,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from services.errors import Conflict
-from services.hosting.events import EventBus
 from services.hosting.registry import SlotRegistry
 from services.hosting.repository import StrategyRecord
 from services.hosting.runs import Runs
 from services.hosting.slots import Runtime
 from services.hosting.state import ACTIVE, Status
 from services.hosting.validation import SettingsChange
+from services.live.events import EventBus
 
 _SETTING_COLUMNS = ("name", "exchange", "restart_on_crash", "stop_signal", "memory_limit_mb")
 

@@ -12,11 +12,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from services.errors import NotFound
-from services.hosting.events import EventBus
 from services.hosting.repository import StrategyRecord, StrategyRepository
 from services.hosting.slots import Slot
 from services.hosting.state import Status
 from services.hosting.status import StatusBoard
+from services.live.events import EventBus
 
 
 def initial_status(record: StrategyRecord) -> Status:

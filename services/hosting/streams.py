@@ -1,93 +1,20 @@
-"""Server-Sent Event streams for live views: strategy status events and a strategy's log.
+"""The ``/python`` live streams: strategy status events and a strategy's log, as SSE text.
 
-Each stream is a plain iterator of SSE text (no web framework here). Streams are bounded so they
-cannot starve the server's thread pool: ``StreamSlots`` caps how many are open at once, each
-sends a heartbeat comment every ``heartbeat_s`` (a failed write is how a vanished client is
-noticed) and ends after ``max_lifetime_s``; the browser's EventSource then reconnects and
-resumes from ``Last-Event-ID`` without losing anything.
+Each stream is a plain iterator of SSE text (no web framework here), bounded by the host's one
+stream budget and timing (``services.live.streams``): a heartbeat every ``heartbeat_s``, an end
+after ``max_lifetime_s``, resumable from ``Last-Event-ID``.
 """
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from services.clock import Clock
-from services.errors import InvalidInput, RateLimited
-from services.hosting.events import ChangeNotifier, Event, EventBus
+from services.errors import InvalidInput
 from services.hosting.log_reader import LogReader, check_file_name
-
-RETRY_MS = 2000
-
-
-@dataclass(frozen=True)
-class StreamConfig:
-    heartbeat_s: float
-    max_lifetime_s: float
-
-
-class StreamTicket:
-    """One open stream's place; released exactly once when the stream closes."""
-
-    def __init__(self, slots: StreamSlots) -> None:
-        self._slots = slots
-        self._released = False
-        self._lock = threading.Lock()
-
-    def release(self) -> None:
-        with self._lock:
-            if self._released:
-                return
-            self._released = True
-        self._slots.release_one()
-
-
-class StreamSlots:
-    """Caps the number of open streams (each holds a server thread while open)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._open = 0
-        self._lock = threading.Lock()
-
-    @property
-    def open(self) -> int:
-        with self._lock:
-            return self._open
-
-    def acquire(self) -> StreamTicket:
-        with self._lock:
-            if self._open >= self.limit:
-                raise RateLimited(
-                    f"Too many live views are open ({self.limit}); close a tab or wait a moment."
-                )
-            self._open += 1
-        return StreamTicket(self)
-
-    def release_one(self) -> None:
-        with self._lock:
-            self._open = max(0, self._open - 1)
-
-
-def sse(data: Any, event: str | None = None, event_id: str | None = None) -> str:
-    """One Server-Sent Event (JSON data on a single line)."""
-    head = f"id: {event_id}\n" if event_id is not None else ""
-    if event is not None:
-        head += f"event: {event}\n"
-    return f"{head}data: {json.dumps(data, separators=(',', ':'))}\n\n"
-
-
-HEARTBEAT = ": heartbeat\n\n"
-
-
-def parse_event_id(raw: str | None) -> int | None:
-    """A status stream's Last-Event-ID (a sequence number); junk is ignored (start afresh)."""
-    if raw is None or not raw.strip().isdigit():
-        return None
-    return int(raw.strip())
+from services.live.events import ChangeNotifier, Event, EventBus
+from services.live.streams import HEARTBEAT, RETRY, StreamConfig, sse
 
 
 def parse_log_position(
@@ -136,7 +63,7 @@ def _status_frames(
     config: StreamConfig,
     clock: Clock,
 ) -> Iterator[str]:
-    yield f"retry: {RETRY_MS}\n\n"
+    yield RETRY
     if fresh:
         yield sse(snapshot(), "snapshot", str(seq))
     deadline = clock.monotonic() + config.max_lifetime_s
@@ -182,7 +109,7 @@ def _log_frames(
     config: StreamConfig,
     clock: Clock,
 ) -> Iterator[str]:
-    yield f"retry: {RETRY_MS}\n\n"
+    yield RETRY
     file, offset = position
     deadline = clock.monotonic() + config.max_lifetime_s
     while not notifier.closed and (remaining := deadline - clock.monotonic()) > 0:

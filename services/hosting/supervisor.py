@@ -28,7 +28,6 @@ from typing import Any
 from services.clock import Clock
 from services.errors import Conflict, NotFound, Unavailable
 from services.hosting.edits import Edits
-from services.hosting.events import EventBus
 from services.hosting.launcher import Launcher
 from services.hosting.logs import StrategyLogs
 from services.hosting.recovery import recover_run
@@ -39,6 +38,7 @@ from services.hosting.sampling import MB, sample_running
 from services.hosting.slots import Runtime, Slot, StopRequest
 from services.hosting.state import ACTIVE, Status
 from services.hosting.status import MasterContractSource, StatusBoard, StatusExtension
+from services.live.events import EventBus
 from services.wake_loop import WakeLoop
 
 log = logging.getLogger(__name__)

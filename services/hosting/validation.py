@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from services.calendar.exchanges import STRATEGY_EXCHANGES
 from services.errors import InvalidInput, NotFound, PayloadTooLarge
-from services.exchanges import STRATEGY_EXCHANGES
 
 NAME_MAX = 100
 #: Ids are made by the server: a slug of the name and random hex. Anything else is unknown.

@@ -18,7 +18,6 @@ from services.crypto import SecretBox
 from services.host_logging import SecretRedactor
 from services.hosting.catalog import Strategies
 from services.hosting.env_vars import EnvVars
-from services.hosting.events import ChangeNotifier, EventBus
 from services.hosting.launcher import Launcher, ProcessLauncher
 from services.hosting.log_reader import LogReader
 from services.hosting.logs import StrategyLogs
@@ -26,8 +25,8 @@ from services.hosting.repository import StrategyRepository
 from services.hosting.restart_policy import RestartPolicy
 from services.hosting.runs import HostFacts, Runs, RunsConfig
 from services.hosting.store import ScriptStore
-from services.hosting.streams import StreamConfig, StreamSlots
 from services.hosting.supervisor import Supervisor, SupervisorConfig
+from services.live.events import ChangeNotifier, EventBus
 from services.settings import Settings
 
 
@@ -37,8 +36,6 @@ class StrategyHosting:
     supervisor: Supervisor
     events: EventBus
     log_changes: ChangeNotifier
-    stream_slots: StreamSlots
-    stream_config: StreamConfig
 
 
 def build_strategy_hosting(
@@ -120,6 +117,4 @@ def build_strategy_hosting(
         supervisor=supervisor,
         events=events,
         log_changes=log_changes,
-        stream_slots=StreamSlots(settings.stream_max_concurrent),
-        stream_config=StreamConfig(settings.stream_heartbeat_s, settings.stream_max_lifetime_s),
     )

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
+from services.calendar.exchanges import SESSIONS
 from services.errors import ConfigurationError, InvalidInput
-from services.exchanges import SESSIONS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_INSTRUMENT_FILE = PROJECT_ROOT / "data" / "instruments" / "instruments.csv"

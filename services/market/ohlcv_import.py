@@ -16,9 +16,9 @@ from pathlib import Path
 
 from database.engine import Database
 from database.migrate import upgrade_to_head
+from services.calendar.exchanges import SESSIONS
 from services.clock import IST
 from services.errors import HostError
-from services.exchanges import SESSIONS
 from services.market.ohlcv_store import OhlcvStore
 from services.settings import Settings
 

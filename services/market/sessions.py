@@ -1,6 +1,6 @@
 """Where a moment falls in an exchange's minute grid: trading days, session minutes, epoch times.
 
-Candles exist only inside the regular session (``services.exchanges``) on its weekdays; exchange
+Candles exist only inside the regular session (``services.calendar.exchanges``) on its weekdays; exchange
 holidays are the schedule issue's calendar and are ignored by the sandbox.
 """
 
@@ -13,8 +13,8 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import numpy.typing as npt
 
+from services.calendar.exchanges import session_for
 from services.clock import to_ist
-from services.exchanges import session_for
 
 SECONDS_PER_DAY = 86_400
 IST_OFFSET_S = 19_800  # IST is UTC+05:30 all year

@@ -1,11 +1,7 @@
-"""Schedules of hosted strategies: the exchange calendar, schedule validation, the pure policy and
-the scheduler that applies it (``host.schedules``).
+"""Schedules of hosted strategies: schedule validation, the pure policy and the scheduler that
+applies it (``host.schedules``). The exchange calendar they follow is ``services.calendar``; the
+APScheduler they put their jobs in is ``services.cron``.
 
-``calendar``        ExchangeCalendar: trading days and sessions per exchange (holidays, specials)
-``calendar_file``   strict reader of the shipped / imported yearly calendar files (JSON)
-``calendar_store``  the calendar in the database: shipped data synced at start, yearly imports
-``live_calendar``   the calendar a running host reads, reloaded when a year is imported
-``import_calendar`` ``python -m services.schedules.import_calendar 2027.json``
 ``schedule``        Schedule and parse_schedule (validation of the trader's input)
 ``windows``         when a schedule runs on the calendar: next start / stop, current window
 ``policy``          should_run(strategy, now, calendar, contracts) -> Decision

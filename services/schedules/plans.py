@@ -20,11 +20,11 @@ from sqlalchemy.exc import IntegrityError
 
 from database.engine import Database
 from database.models import PythonStrategySchedule
+from services.calendar.timefmt import format_hhmm, parse_hhmm
 from services.clock import Clock
 from services.errors import NotFound
 from services.schedules.policy import ManualAction, ManualOverride
 from services.schedules.schedule import Schedule
-from services.schedules.timefmt import format_hhmm, parse_hhmm
 
 log = logging.getLogger(__name__)
 

@@ -22,10 +22,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from services.calendar.exchange_calendar import ExchangeCalendar
+from services.calendar.timefmt import format_ist
 from services.clock import to_ist
-from services.schedules.calendar import ExchangeCalendar
 from services.schedules.schedule import Schedule
-from services.schedules.timefmt import format_ist
 from services.schedules.windows import current_window, next_start, next_stop, raw_window
 
 WAITING_FOR_CONTRACTS = "waiting for master contract"

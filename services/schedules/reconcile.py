@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from services.calendar.timefmt import format_ist
 from services.clock import to_ist
 from services.hosting.state import Status
 from services.schedules.plans import Plan
 from services.schedules.policy import WAITING_FOR_CONTRACTS, Decision, Verdict
-from services.schedules.timefmt import format_ist
 from services.schedules.windows import Window
 
 #: No process and none on the way: the schedule may start these.

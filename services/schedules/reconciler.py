@@ -23,13 +23,13 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from services.calendar.exchange_calendar import ExchangeCalendar
+from services.calendar.live_calendar import LiveCalendar
 from services.clock import Clock, ist_iso
 from services.errors import Conflict, Unavailable
 from services.hosting.repository import StrategyRecord
 from services.hosting.supervisor import Supervisor
-from services.schedules.calendar import ExchangeCalendar
-from services.schedules.jobs import MOVED_START, MOVED_STOP, START, STOP, CronJobs, on_cron_instant
-from services.schedules.live_calendar import LiveCalendar
+from services.schedules.jobs import MOVED_START, MOVED_STOP, START, STOP, ScheduleJobs, on_cron_instant
 from services.schedules.plans import Plan, PlanBook
 from services.schedules.policy import WAITING_FOR_CONTRACTS, Contracts, Decision, Verdict, should_run
 from services.schedules.reconcile import Step, next_move, status_reason
@@ -63,7 +63,7 @@ class Reconciler:
         plans: PlanBook,
         calendar: LiveCalendar,
         supervisor: Supervisor,
-        jobs: CronJobs,
+        jobs: ScheduleJobs,
         contracts_ready: Callable[[], bool],
         clock: Clock,
     ) -> None:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
+from services.calendar.exchanges import STRATEGY_EXCHANGES
+from services.calendar.timefmt import DAY_NAMES, format_hhmm, parse_hhmm
 from services.errors import InvalidInput
-from services.exchanges import STRATEGY_EXCHANGES
-from services.schedules.timefmt import DAY_NAMES, format_hhmm, parse_hhmm
 
 DEFAULT_EXCHANGE = "NSE"
 

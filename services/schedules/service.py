@@ -23,20 +23,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from services.calendar.live_calendar import LiveCalendar
+from services.calendar.timefmt import format_ist
 from services.clock import Clock
+from services.cron import Cron
 from services.errors import Conflict
 from services.hosting.catalog import Strategies
-from services.hosting.events import EventBus
 from services.hosting.state import Status
 from services.hosting.supervisor import Supervisor
-from services.schedules.jobs import CronJobs, cron_triggers
-from services.schedules.live_calendar import LiveCalendar
+from services.live.events import EventBus
+from services.schedules.jobs import ScheduleJobs, cron_triggers
 from services.schedules.plans import Plan, PlanBook
 from services.schedules.policy import Cause, ManualAction, ManualOverride, Verdict
 from services.schedules.reconcile import Step
 from services.schedules.reconciler import SCHEDULE_REASON, Reconciler
 from services.schedules.schedule import parse_schedule
-from services.schedules.timefmt import format_ist
 from services.schedules.view import summary
 from services.wake_loop import WakeLoop
 
@@ -49,9 +50,8 @@ _HAS_PROCESS = frozenset({Status.RUNNING, Status.STARTING})
 @dataclass(frozen=True)
 class SchedulingConfig:
     reconcile_s: float = 1.0
-    misfire_grace_s: int = 120
-    calendar_check_s: float = 60.0
-    #: False in unit tests: no APScheduler thread, no loop; the test drives ``tick`` and ``fire``.
+    #: False in unit tests: no reconcile loop; the test drives ``tick`` and ``fire`` (and never
+    #: starts the host's cron).
     run_threads: bool = True
 
 
@@ -87,6 +87,7 @@ class Scheduling:
         *,
         plans: PlanBook,
         calendar: LiveCalendar,
+        cron: Cron,
         supervisor: Supervisor,
         strategies: Strategies,
         events: EventBus,
@@ -104,7 +105,7 @@ class Scheduling:
         self._contract_state = contract_state
         self._clock = clock
         self._config = config
-        self.jobs = CronJobs(self.fire, config.misfire_grace_s)
+        self.jobs = ScheduleJobs(cron, self.fire)
         self.reconciler = Reconciler(
             plans=plans,
             calendar=calendar,
@@ -132,7 +133,7 @@ class Scheduling:
 
     # Background service -----------------------------------------------------------------------------
     def start(self) -> None:
-        """Rebuild the jobs from the database, start APScheduler and the reconcile loop."""
+        """Rebuild the jobs from the database (the host's cron runs them), start the reconcile loop."""
         if self._running:
             return
         self.plans.reload()
@@ -141,7 +142,6 @@ class Scheduling:
                 self.jobs.put(strategy_id, cron_triggers(plan.schedule))
         self._running = True
         if self._config.run_threads:
-            self.jobs.start()
             self._loop.start()
         log.info("Scheduler started with %d scheduled strategies", len(self.plans.scheduled()))
 
@@ -150,7 +150,6 @@ class Scheduling:
             return
         self._running = False
         self._loop.stop()
-        self.jobs.shutdown()
 
     def wake(self) -> None:
         self._loop.wake()

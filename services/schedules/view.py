@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.calendar.timefmt import DAY_NAMES, format_hhmm
 from services.schedules.schedule import Schedule
-from services.schedules.timefmt import DAY_NAMES, format_hhmm
 
 _SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

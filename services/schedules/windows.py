@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from services.calendar.exchange_calendar import ExchangeCalendar
 from services.clock import IST, to_ist
-from services.schedules.calendar import ExchangeCalendar
 from services.schedules.schedule import Schedule
 
 #: How far to look for a next (or previous) run: more than a year of holidays and weekends.

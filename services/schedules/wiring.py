@@ -7,11 +7,11 @@ plugged in at once, so the supervisor's very first pass already asks the start g
 from __future__ import annotations
 
 from database.engine import Database
+from services.calendar.live_calendar import LiveCalendar
 from services.clock import Clock
+from services.cron import Cron
 from services.hosting.wiring import StrategyHosting
 from services.market.master_contract import MasterContract
-from services.schedules.calendar_store import CalendarStore
-from services.schedules.live_calendar import LiveCalendar
 from services.schedules.plans import PlanBook
 from services.schedules.service import Scheduling, SchedulingConfig
 from services.settings import Settings
@@ -22,7 +22,8 @@ def build_scheduling(
     *,
     db: Database,
     clock: Clock,
-    calendar_store: CalendarStore,
+    calendar: LiveCalendar,
+    cron: Cron,
     hosting: StrategyHosting,
     master_contract: MasterContract,
 ) -> Scheduling:
@@ -32,7 +33,8 @@ def build_scheduling(
 
     scheduling = Scheduling(
         plans=PlanBook(db, clock),
-        calendar=LiveCalendar(calendar_store, clock, settings.schedule_calendar_check_s),
+        calendar=calendar,
+        cron=cron,
         supervisor=hosting.supervisor,
         strategies=hosting.strategies,
         events=hosting.events,
@@ -41,8 +43,6 @@ def build_scheduling(
         clock=clock,
         config=SchedulingConfig(
             reconcile_s=settings.schedule_reconcile_s,
-            misfire_grace_s=settings.schedule_misfire_grace_s,
-            calendar_check_s=settings.schedule_calendar_check_s,
         ),
     )
     scheduling.attach()

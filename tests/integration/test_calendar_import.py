@@ -1,4 +1,4 @@
-"""``python -m services.schedules.import_calendar``: next year's list in, strictly, or nothing."""
+"""``python -m services.calendar.import_calendar``: next year's list in, strictly, or nothing."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from database.engine import Database
-from services.schedules.calendar_store import CalendarStore
-from services.schedules.import_calendar import main
+from services.calendar.import_calendar import main
+from services.calendar.store import CalendarStore
 from services.settings import PROJECT_ROOT, Settings
 from tests.support.schedules import SHIPPED_2026
 
@@ -146,7 +146,7 @@ def test_the_command_runs_as_a_module(tmp_path: Path) -> None:
     path = write(tmp_path, NEXT_YEAR)
     url = f"sqlite:///{tmp_path / 'other.db'}"
     result = subprocess.run(
-        [sys.executable, "-m", "services.schedules.import_calendar", str(path), "--database-url", url],
+        [sys.executable, "-m", "services.calendar.import_calendar", str(path), "--database-url", url],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

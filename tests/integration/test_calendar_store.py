@@ -13,9 +13,9 @@ from sqlalchemy import func, inspect, select
 from database.engine import Database
 from database.migrate import upgrade_to_head
 from database.models.calendar import CalendarDay, CalendarYear
+from services.calendar.store import CalendarStore, Outcome
+from services.calendar.year_file import read_calendar_file
 from services.errors import ConfigurationError, Conflict
-from services.schedules.calendar_file import read_calendar_file
-from services.schedules.calendar_store import CalendarStore, Outcome
 from tests.support.apps import build_app, host_of
 from tests.support.schedules import SHIPPED_2026, calendar_from
 
@@ -122,12 +122,12 @@ def test_the_host_loads_the_calendar_at_start(tmp_path: Path) -> None:
     app = build_app(tmp_path / "data")
     try:
         host = host_of(app)
-        assert host.calendar.reason_closed("NSE", date(2026, 12, 25)) == "NSE holiday: Christmas"
+        assert host.calendar.current().reason_closed("NSE", date(2026, 12, 25)) == "NSE holiday: Christmas"
     finally:
         host_of(app).shutdown()
     # A second start on the same data directory finds the year already there.
     again = build_app(tmp_path / "data")
     try:
-        assert [y.year for y in host_of(again).calendar_store.loaded_years()] == [2026]
+        assert [y.year for y in host_of(again).calendar.store.loaded_years()] == [2026]
     finally:
         host_of(again).shutdown()

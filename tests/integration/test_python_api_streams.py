@@ -159,7 +159,7 @@ def test_streams_send_heartbeats_and_are_capped(app: Flask, admin_client: FlaskC
     assert first.heartbeats >= 2
     first.close()
     fourth.close()
-    assert host_of(app).strategy_hosting.stream_slots.open == 0
+    assert host_of(app).live.slots.open == 0
 
 
 def test_bad_stream_positions_are_refused(admin_client: FlaskClient) -> None:

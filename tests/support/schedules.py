@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from services.calendar.exchange_calendar import ExchangeCalendar
+from services.calendar.year_file import SHIPPED_DIR, read_calendar_file
 from services.clock import IST
-from services.schedules.calendar import ExchangeCalendar
-from services.schedules.calendar_file import SHIPPED_DIR, read_calendar_file
 
 SHIPPED_2026 = SHIPPED_DIR / "2026.json"
 

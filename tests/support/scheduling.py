@@ -15,15 +15,16 @@ from typing import Any
 
 from database.engine import Database
 from database.migrate import upgrade_to_head
+from services.calendar.live_calendar import LiveCalendar
+from services.calendar.store import CalendarStore
 from services.clock import to_ist
+from services.cron import Cron
 from services.crypto import SecretBox
 from services.host_logging import SecretRedactor
 from services.hosting.catalog import Strategies, Upload
-from services.hosting.events import Event, EventBus
 from services.hosting.supervisor import Supervisor
 from services.hosting.wiring import StrategyHosting, build_strategy_hosting
-from services.schedules.calendar_store import CalendarStore
-from services.schedules.live_calendar import LiveCalendar
+from services.live.events import Event, EventBus
 from services.schedules.plans import PlanBook
 from services.schedules.service import ScheduleResult, Scheduling, SchedulingConfig
 from services.settings import Settings
@@ -184,6 +185,7 @@ def build_sched_world(
     scheduling = Scheduling(
         plans=PlanBook(db, clock),
         calendar=LiveCalendar(calendar_store, clock, check_every_s=60.0),
+        cron=Cron(misfire_grace_s=120),  # never started: tests fire jobs themselves
         supervisor=hosting.supervisor,
         strategies=hosting.strategies,
         events=hosting.events,

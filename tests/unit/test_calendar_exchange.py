@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 
-from services.schedules.calendar import CalendarEntry, EntryKind, ExchangeCalendar
+from services.calendar.exchange_calendar import CalendarEntry, EntryKind, ExchangeCalendar
 from tests.support.schedules import calendar_from
 
 CAL = calendar_from()

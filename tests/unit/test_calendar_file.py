@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from services.errors import InvalidInput
-from services.schedules.calendar import EntryKind
-from services.schedules.calendar_file import (
+from services.calendar.exchange_calendar import EntryKind
+from services.calendar.year_file import (
     parse_calendar_document,
     read_calendar_file,
     shipped_calendar_files,
 )
+from services.errors import InvalidInput
 from tests.support.schedules import SHIPPED_2026
 
 GOOD: dict[str, Any] = {

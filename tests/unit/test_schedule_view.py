@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from services.schedules.calendar import CalendarEntry, EntryKind
-from services.schedules.calendar_file import CalendarYear
-from services.schedules.calendar_store import CalendarStore
+from services.calendar.exchange_calendar import CalendarEntry, EntryKind
+from services.calendar.store import CalendarStore
+from services.calendar.year_file import CalendarYear
 from services.schedules.schedule import parse_schedule
 from services.schedules.view import days_text, summary
 from tests.support.schedules import ist
@@ -52,7 +52,7 @@ def test_a_year_imported_while_the_host_runs_is_used_without_a_restart(tmp_path:
     assert world.entry(strategy_id)["next_start"] == "2026-12-31T09:15:00+05:30"
     holiday = CalendarEntry("NSE", ist(2026, 12, 31).date(), EntryKind.TRADING_HOLIDAY, "Test closure")
     year = CalendarYear(2026, (*world.scheduling.calendar.current().entries_in_year(2026), holiday), "test")
-    # What ``python -m services.schedules.import_calendar`` does, from its own connection.
+    # What ``python -m services.calendar.import_calendar`` does, from its own connection.
     CalendarStore(world.db, world.clock).import_year(year, file_name="2026.json", replace=True)
     world.tick()
     assert world.entry(strategy_id)["next_start"] == "2026-12-31T09:15:00+05:30"  # not checked yet

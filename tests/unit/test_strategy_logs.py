@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from services.errors import InvalidInput, NotFound
-from services.hosting.events import ChangeNotifier
 from services.hosting.log_reader import LogReader
 from services.hosting.logs import STDERR, STDOUT, StrategyLogs
+from services.live.events import ChangeNotifier
 from tests.support.strategies import FakeClock
 
 SID = "ema-0123456789"

@@ -8,17 +8,11 @@ from pathlib import Path
 import pytest
 
 from services.errors import InvalidInput, RateLimited
-from services.hosting.events import ChangeNotifier, EventBus
 from services.hosting.log_reader import LogReader
 from services.hosting.logs import STDOUT, StrategyLogs
-from services.hosting.streams import (
-    StreamConfig,
-    StreamSlots,
-    log_lines,
-    parse_event_id,
-    parse_log_position,
-    status_events,
-)
+from services.hosting.streams import log_lines, parse_log_position, status_events
+from services.live.events import ChangeNotifier, EventBus
+from services.live.streams import StreamConfig, StreamSlots, parse_event_id
 from tests.support.strategies import FakeClock
 
 # Heartbeat 0: waits return at once. The stepping clock makes each stream end after a few turns.

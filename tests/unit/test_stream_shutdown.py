@@ -6,9 +6,10 @@ import threading
 from pathlib import Path
 
 from services.clock import SystemClock
-from services.hosting.events import ChangeNotifier, EventBus
 from services.hosting.log_reader import LogReader
-from services.hosting.streams import StreamConfig, log_lines, status_events
+from services.hosting.streams import log_lines, status_events
+from services.live.events import ChangeNotifier, EventBus
+from services.live.streams import StreamConfig
 
 # Long enough that only the shutdown can end a stream within the test's join.
 LONG = StreamConfig(heartbeat_s=60.0, max_lifetime_s=600.0)

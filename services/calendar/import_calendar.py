@@ -1,4 +1,4 @@
-"""Import next year's exchange calendar: ``python -m services.schedules.import_calendar 2027.json``.
+"""Import next year's exchange calendar: ``python -m services.calendar.import_calendar 2027.json``.
 
 The file is validated strictly first (see ``calendar_file``); on any problem every one is listed
 and nothing is changed. A year that is already loaded with a different list is only overwritten
@@ -19,11 +19,11 @@ from typing import TextIO
 
 from database.engine import Database
 from database.migrate import upgrade_to_head
+from services.calendar.exchange_calendar import EntryKind
+from services.calendar.store import CalendarStore
+from services.calendar.year_file import CalendarYear, read_calendar_file
 from services.clock import Clock, SystemClock
 from services.errors import ConfigurationError, Conflict, InvalidInput
-from services.schedules.calendar import EntryKind
-from services.schedules.calendar_file import CalendarYear, read_calendar_file
-from services.schedules.calendar_store import CalendarStore
 from services.settings import Settings
 
 EXIT_OK = 0
@@ -80,7 +80,7 @@ def main(
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m services.schedules.import_calendar",
+        prog="python -m services.calendar.import_calendar",
         description="Validate a yearly exchange-calendar file and load it into the host's database.",
     )
     parser.add_argument("file", help="the calendar file, e.g. data/calendar/2027.json")

@@ -25,10 +25,10 @@ from sqlalchemy.orm import Session
 from database.engine import Database
 from database.models.calendar import SOURCE_IMPORTED, SOURCE_SHIPPED, CalendarDay
 from database.models.calendar import CalendarYear as CalendarYearRow
+from services.calendar.exchange_calendar import CalendarEntry, EntryKind, ExchangeCalendar
+from services.calendar.year_file import CalendarYear, read_calendar_file, shipped_calendar_files
 from services.clock import Clock
 from services.errors import ConfigurationError, Conflict, InvalidInput
-from services.schedules.calendar import CalendarEntry, EntryKind, ExchangeCalendar
-from services.schedules.calendar_file import CalendarYear, read_calendar_file, shipped_calendar_files
 
 log = logging.getLogger(__name__)
 

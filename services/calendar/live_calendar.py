@@ -1,6 +1,6 @@
 """The exchange calendar a running host reads, reloaded when the trader imports another year.
 
-``python -m services.schedules.import_calendar 2027.json`` writes to the database from another
+``python -m services.calendar.import_calendar 2027.json`` writes to the database from another
 process; the scheduler notices the store's version change within ``check_every_s`` and swaps in a
 freshly loaded (immutable) calendar. Readers just take ``current()``: one attribute read.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import threading
 
+from services.calendar.exchange_calendar import ExchangeCalendar
+from services.calendar.store import CalendarStore
 from services.clock import Clock
-from services.schedules.calendar import ExchangeCalendar
-from services.schedules.calendar_store import CalendarStore
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,11 @@ class LiveCalendar:
         self._version = store.version()
         self._calendar = store.load()
         self._next_check = clock.monotonic() + check_every_s
+
+    @property
+    def store(self) -> CalendarStore:
+        """Where the calendar is kept (yearly imports go there)."""
+        return self._store
 
     def current(self) -> ExchangeCalendar:
         return self._calendar

@@ -1,6 +1,6 @@
 """The exchange calendar: which days an exchange trades and its sessions on each, in IST.
 
-The regular session comes from ``services.exchanges``; the calendar's entries change single days:
+The regular session comes from ``services.calendar.exchanges``; the calendar's entries change single days:
 
 - ``trading_holiday``: the regular session is removed (the exchange is closed that day, unless a
   special session of the same day opens it, e.g. MCX's evening session on an NSE holiday);
@@ -20,8 +20,8 @@ from datetime import date, time, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 
-from services.exchanges import session_for
-from services.schedules.timefmt import DAY_TITLES, format_hhmm
+from services.calendar.exchanges import session_for
+from services.calendar.timefmt import DAY_TITLES, format_hhmm
 
 #: How far next_trading_day looks ahead before giving up (no exchange closes for a year).
 SEARCH_DAYS = 400

@@ -25,10 +25,10 @@ from datetime import date, time
 from pathlib import Path
 from typing import Any
 
+from services.calendar.exchange_calendar import CalendarEntry, EntryKind
+from services.calendar.exchanges import STRATEGY_EXCHANGES
+from services.calendar.timefmt import format_hhmm, parse_hhmm
 from services.errors import InvalidInput
-from services.exchanges import STRATEGY_EXCHANGES
-from services.schedules.calendar import CalendarEntry, EntryKind
-from services.schedules.timefmt import format_hhmm, parse_hhmm
 
 FORMAT_VERSION = 1
 #: Exchanges a calendar file may name; CRYPTO trades every day and has no calendar.
