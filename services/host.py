@@ -25,6 +25,7 @@ from services.crypto import Passwords, SecretBox, session_secret_key
 from services.host_logging import SecretRedactor
 from services.hosting.wiring import build_strategy_hosting
 from services.live.streams import LiveStreams, StreamConfig, StreamSlots
+from services.orders.wiring import build_orders
 from services.schedules.wiring import build_scheduling
 from services.settings import Settings
 
@@ -79,17 +80,19 @@ class Host:
         )
 
         # --- Broker: master contract, market data, sandbox / upstream ---------------------------
-        # The sandbox (or the upstream OpenAlgo server), the master contract it trades from, and
-        # the per-API-key order limit of /api/v1. Their threads start in start_background().
+        # The sandbox (or the upstream OpenAlgo server) and the master contract it trades from.
+        # Their threads start in start_background().
         broker_runtime = build_broker(settings, self.db, self.clock, self.redactor)
         self.broker: Broker = broker_runtime.broker
         self.master_contract = broker_runtime.master_contract
         self.sandbox_market = broker_runtime.sandbox_market
-        self.order_throttle = broker_runtime.order_throttle
         for service in broker_runtime.background:
             self.add_background(service)
         for closer in broker_runtime.closers:
             self.on_shutdown(closer)
+
+        # --- Orders: the one path to the broker (order limit per API key, router, journal) ----
+        self.orders = build_orders(settings, db=self.db, clock=self.clock, broker=self.broker)
 
         # --- Strategy hosting: store, supervisor ----------------------------------------------
         # Strategies learn the URL the server really listens on and the admin's API key at each start.

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from dotenv import dotenv_values
+from limits import parse_many
 
-from services.broker.throttle import parse_rate_limit
 from services.errors import ConfigurationError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -67,6 +67,17 @@ def _float_range(low: float, high: float) -> Parser:
         return value
 
     return parse
+
+
+def _rate_limit(raw: str) -> str:
+    """A limit such as "10 per second" or "10/second;300/minute" (the ``limits`` notation)."""
+    value = raw.strip()
+    try:
+        if not parse_many(value):
+            raise ValueError(value)
+    except ValueError:
+        raise ValueError('expected a rate such as "10 per second" or "10/second;300/minute"') from None
+    return value
 
 
 def _choice(*options: str) -> Parser:
@@ -186,7 +197,7 @@ class Settings:
         "Seconds between passes of the matcher over resting paper orders",
     )
     order_rate_limit: str = _setting(
-        "ORDER_RATE_LIMIT", parse_rate_limit, "10 per second", "Orders allowed per API key (429 beyond)"
+        "ORDER_RATE_LIMIT", _rate_limit, "10 per second", "Orders allowed per API key (429 beyond)"
     )
     history_max_candles: int = _setting(
         "HISTORY_MAX_CANDLES",

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from blueprints.http_errors import TITLES, status_for
 from blueprints.web import host, json_body
 from services import errors
+from services.orders.router import Caller
 
 log = logging.getLogger(__name__)
 
@@ -43,22 +44,24 @@ def body() -> dict[str, Any]:
     return json_body()
 
 
-def caller(payload: dict[str, Any]) -> int:
-    """The user the ``apikey`` belongs to (400 when missing, 403 when unknown)."""
+def _api_key(payload: dict[str, Any]) -> str:
     key = payload.get("apikey")
     if not isinstance(key, str) or not key.strip():
         raise errors.InvalidInput("Invalid input: apikey is required.", fields={"apikey": "is required"})
-    user_id = host().api_keys.owner_of(key.strip())
+    return key.strip()
+
+
+def caller(payload: dict[str, Any]) -> int:
+    """The user the ``apikey`` belongs to (400 when missing, 403 when unknown)."""
+    user_id = host().api_keys.owner_of(_api_key(payload))
     if user_id is None:
         raise errors.PermissionDenied(INVALID_KEY)
     return user_id
 
 
-def order_caller(payload: dict[str, Any]) -> int:
-    """``caller`` for endpoints that send orders: also counts the order against the key's limit."""
-    user_id = caller(payload)
-    host().order_throttle.hit(str(payload["apikey"]).strip())
-    return user_id
+def order_caller(payload: dict[str, Any]) -> Caller:
+    """Who sends an order through the order router: the key's user, counted by that key."""
+    return Caller(account=caller(payload), api_key=_api_key(payload))
 
 
 @bp.errorhandler(errors.HostError)

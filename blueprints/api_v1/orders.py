@@ -1,7 +1,7 @@
 """/api/v1 order management: place, smart, modify, cancel, cancel all, close positions.
 
-Placing, modifying and cancelling count against the per-API-key order limit; cancel-all and
-close-position do not, because a trader's kill switch must always go through.
+Every call goes through the host's order router (``services.orders``), which counts orders
+against the per-API-key limit and journals each order with the source ``api``.
 """
 
 from __future__ import annotations
@@ -16,17 +16,17 @@ from services.broker import validation
 @bp.post("/placeorder")
 def placeorder() -> Response:
     payload = body()
-    account = order_caller(payload)
+    sender = order_caller(payload)
     order = validation.parse_order(payload)
-    return success(orderid=host().broker.place_order(account, order))
+    return success(orderid=host().orders.router.place(sender, order))
 
 
 @bp.post("/placesmartorder")
 def placesmartorder() -> Response:
     payload = body()
-    account = order_caller(payload)
+    sender = order_caller(payload)
     request = validation.parse_smart_order(payload)
-    result = host().broker.place_smart_order(account, request)
+    result = host().orders.router.place_smart(sender, request)
     if result.orderid is None:
         return success(message=result.message)
     return success(orderid=result.orderid)
@@ -35,24 +35,24 @@ def placesmartorder() -> Response:
 @bp.post("/modifyorder")
 def modifyorder() -> Response:
     payload = body()
-    account = order_caller(payload)
+    sender = order_caller(payload)
     request = validation.parse_modify(payload)
-    return success(orderid=host().broker.modify_order(account, request))
+    return success(orderid=host().orders.router.modify(sender, request))
 
 
 @bp.post("/cancelorder")
 def cancelorder() -> Response:
     payload = body()
-    account = order_caller(payload)
+    sender = order_caller(payload)
     orderid = validation.parse_orderid(payload)
-    return success(orderid=host().broker.cancel_order(account, orderid))
+    return success(orderid=host().orders.router.cancel(sender, orderid))
 
 
 @bp.post("/cancelallorder")
 def cancelallorder() -> Response:
     payload = body()
     account = caller(payload)
-    result = host().broker.cancel_all_orders(account, validation.parse_strategy(payload))
+    result = host().orders.router.cancel_all(account, validation.parse_strategy(payload))
     return success(
         message=result.message,
         canceled_orders=list(result.canceled),
@@ -64,4 +64,4 @@ def cancelallorder() -> Response:
 def closeposition() -> Response:
     payload = body()
     account = caller(payload)
-    return success(message=host().broker.close_position(account, validation.parse_strategy(payload)))
+    return success(message=host().orders.router.close_position(account, validation.parse_strategy(payload)))

@@ -4,6 +4,7 @@ from database.models.auth import ApiKey, User
 from database.models.base import Base
 from database.models.calendar import CalendarDay, CalendarYear
 from database.models.market import MarketCandle, MasterContractStatus, MasterContractSymbol
+from database.models.orders import OrderJournalEntry
 from database.models.sandbox import SandboxAccount, SandboxOrder, SandboxPosition, SandboxTrade
 from database.models.schedule import PythonStrategySchedule
 from database.models.strategy import PythonStrategy, PythonStrategyVariable
@@ -16,6 +17,7 @@ __all__ = [
     "MarketCandle",
     "MasterContractStatus",
     "MasterContractSymbol",
+    "OrderJournalEntry",
     "PythonStrategy",
     "PythonStrategySchedule",
     "PythonStrategyVariable",

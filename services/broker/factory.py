@@ -14,7 +14,6 @@ from services.broker.sandbox.books import Books
 from services.broker.sandbox.broker import SandboxBroker
 from services.broker.sandbox.engine import OrderEngine
 from services.broker.sandbox.matcher import OrderMatcher
-from services.broker.throttle import OrderThrottle
 from services.broker.upstream import UpstreamBroker
 from services.clock import Clock
 from services.errors import ConfigurationError
@@ -30,7 +29,6 @@ from services.settings import Settings
 class BrokerRuntime:
     broker: Broker
     master_contract: MasterContract
-    order_throttle: OrderThrottle
     #: the sandbox's market (to move prices from the sandbox page); None for the upstream broker
     sandbox_market: MarketData | None
     background: list[MasterContractService | OrderMatcher] = field(default_factory=list)
@@ -38,15 +36,12 @@ class BrokerRuntime:
 
 
 def build_broker(settings: Settings, db: Database, clock: Clock, redactor: SecretRedactor) -> BrokerRuntime:
-    throttle = OrderThrottle(
-        settings.order_rate_limit, settings.ratelimit_storage_uri, settings.ratelimit_key_prefix
-    )
     if settings.broker == "upstream":
-        return _upstream(settings, db, clock, redactor, throttle)
-    return _sandbox(settings, db, clock, throttle)
+        return _upstream(settings, db, clock, redactor)
+    return _sandbox(settings, db, clock)
 
 
-def _sandbox(settings: Settings, db: Database, clock: Clock, throttle: OrderThrottle) -> BrokerRuntime:
+def _sandbox(settings: Settings, db: Database, clock: Clock) -> BrokerRuntime:
     master = MasterContract(
         db,
         clock,
@@ -59,16 +54,14 @@ def _sandbox(settings: Settings, db: Database, clock: Clock, throttle: OrderThro
     books = Books(db, clock, market, lambda: master.index, accounts)
     broker = SandboxBroker(clock=clock, master=master, market=market, engine=engine, books=books)
     matcher = OrderMatcher(engine, settings.sandbox_match_interval_s, lambda: len(master.index) > 0)
-    return BrokerRuntime(broker, master, throttle, market, [MasterContractService(master), matcher])
+    return BrokerRuntime(broker, master, market, [MasterContractService(master), matcher])
 
 
-def _upstream(
-    settings: Settings, db: Database, clock: Clock, redactor: SecretRedactor, throttle: OrderThrottle
-) -> BrokerRuntime:
+def _upstream(settings: Settings, db: Database, clock: Clock, redactor: SecretRedactor) -> BrokerRuntime:
     if not settings.upstream_host or not settings.upstream_api_key:
         raise ConfigurationError("BROKER=upstream needs UPSTREAM_HOST and UPSTREAM_API_KEY to be set.")
     redactor.register(settings.upstream_api_key)
     client = httpx.Client(timeout=settings.upstream_timeout_s)
     broker = UpstreamBroker(settings.upstream_host, settings.upstream_api_key, clock, client)
     master = MasterContract(db, clock, broker.download_instruments, settings.master_contract_delay_s)
-    return BrokerRuntime(broker, master, throttle, None, [MasterContractService(master)], [broker.close])
+    return BrokerRuntime(broker, master, None, [MasterContractService(master)], [broker.close])

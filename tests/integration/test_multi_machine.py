@@ -105,8 +105,8 @@ def test_failed_logins_are_counted_across_hosts_in_redis(
 
 @pytest.mark.redis
 def test_the_order_rate_limit_of_one_key_is_shared_by_hosts_through_redis(shared_redis: str) -> None:
-    from services.broker.throttle import OrderThrottle
     from services.errors import RateLimited
+    from services.orders.throttle import OrderThrottle
 
     prefix = f"test-{uuid.uuid4().hex[:10]}"
     first = OrderThrottle("3 per minute", shared_redis, prefix)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from services.broker import validation
-from services.broker.throttle import OrderThrottle, parse_rate_limit
-from services.errors import InvalidInput, RateLimited
+from services.errors import ConfigurationError, InvalidInput, RateLimited
+from services.orders.throttle import OrderThrottle
+from services.settings import Settings
 
 ORDER = {"symbol": "reliance", "exchange": "NSE", "action": "buy", "quantity": "10"}
 
@@ -97,8 +99,12 @@ def test_the_order_rate_limit_counts_per_api_key() -> None:
     throttle.hit("key-two")  # another key has its own budget
 
 
-def test_rate_limit_settings_are_checked() -> None:
-    assert parse_rate_limit(" 10 per second ") == "10 per second"
-    assert parse_rate_limit("10/second;300/minute") == "10/second;300/minute"
-    with pytest.raises(ValueError, match="10 per second"):
-        parse_rate_limit("fast")
+def test_rate_limit_settings_are_checked(tmp_path: Path) -> None:
+    def order_rate_limit(raw: str) -> str:
+        environ = {"ORDER_RATE_LIMIT": raw}
+        return Settings.from_env(environ=environ, dotenv_path=tmp_path / "none.env").order_rate_limit
+
+    assert order_rate_limit(" 10 per second ") == "10 per second"
+    assert order_rate_limit("10/second;300/minute") == "10/second;300/minute"
+    with pytest.raises(ConfigurationError, match="ORDER_RATE_LIMIT='fast': expected a rate such as"):
+        order_rate_limit("fast")

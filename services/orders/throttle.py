@@ -19,17 +19,6 @@ from services.errors import RateLimited
 _NAMESPACE = "api-orders"
 
 
-def parse_rate_limit(raw: str) -> str:
-    """Settings parser: a limit such as "10 per second" or "10/second;300/minute"."""
-    value = raw.strip()
-    try:
-        if not parse_many(value):
-            raise ValueError(value)
-    except ValueError:
-        raise ValueError('expected a rate such as "10 per second" or "10/second;300/minute"') from None
-    return value
-
-
 class OrderThrottle:
     def __init__(self, limit: str, storage_uri: str, key_prefix: str = "") -> None:
         self.limit = limit

@@ -1,0 +1,90 @@
+"""The ONE path from the host to a broker's order book.
+
+Every order, modification and cancellation the host sends goes through ``OrderRouter``: nothing
+else calls ``broker.place_*``. Orders count against the per-API-key order limit (placing,
+modifying, cancelling; cancel-all and close-position never do, because a trader's kill switch
+must always go through) and every order it sends is written to the order journal with its
+source (``api`` for ``/api/v1``; features that trade for the trader name themselves).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.broker.interface import Broker
+from services.broker.types import (
+    CancelAllResult,
+    ModifyRequest,
+    OrderRequest,
+    SmartOrderRequest,
+    SmartOrderResult,
+)
+from services.errors import HostError, Unavailable
+from services.orders.journal import OrderJournal, Outcome
+from services.orders.throttle import OrderThrottle
+
+API_SOURCE = "api"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sends an order: the account that trades, the API key its rate is counted by, and
+    where the order comes from (the journal's ``source``)."""
+
+    account: int
+    api_key: str
+    source: str = API_SOURCE
+
+
+class OrderRouter:
+    def __init__(self, broker: Broker, throttle: OrderThrottle, journal: OrderJournal) -> None:
+        self._broker = broker
+        self._throttle = throttle
+        self._journal = journal
+
+    def place(self, caller: Caller, order: OrderRequest) -> str:
+        """Place ``order``; returns the broker's order id."""
+        self._throttle.hit(caller.api_key)
+        try:
+            orderid = self._broker.place_order(caller.account, order)
+        except Exception as error:
+            self._journal.record(caller.source, caller.account, order, None, _failure(error))
+            raise
+        self._journal.record(caller.source, caller.account, order, None, Outcome("placed", orderid))
+        return orderid
+
+    def place_smart(self, caller: Caller, request: SmartOrderRequest) -> SmartOrderResult:
+        """An order sized to take the position to ``request.position_size`` (none when it is there)."""
+        self._throttle.hit(caller.api_key)
+        order, size = request.order, request.position_size
+        try:
+            result = self._broker.place_smart_order(caller.account, request)
+        except Exception as error:
+            self._journal.record(caller.source, caller.account, order, size, _failure(error))
+            raise
+        status = "skipped" if result.orderid is None else "placed"
+        self._journal.record(
+            caller.source, caller.account, order, size, Outcome(status, result.orderid, result.message)
+        )
+        return result
+
+    def modify(self, caller: Caller, request: ModifyRequest) -> str:
+        self._throttle.hit(caller.api_key)
+        return self._broker.modify_order(caller.account, request)
+
+    def cancel(self, caller: Caller, orderid: str) -> str:
+        self._throttle.hit(caller.api_key)
+        return self._broker.cancel_order(caller.account, orderid)
+
+    def cancel_all(self, account: int, strategy: str) -> CancelAllResult:
+        return self._broker.cancel_all_orders(account, strategy)
+
+    def close_position(self, account: int, strategy: str) -> str:
+        return self._broker.close_position(account, strategy)
+
+
+def _failure(error: Exception) -> Outcome:
+    """The journal's outcome for an order the broker refused (rejected) or could not take (failed)."""
+    if isinstance(error, Unavailable) or not isinstance(error, HostError):
+        return Outcome("failed", None, error.message if isinstance(error, HostError) else repr(error))
+    return Outcome("rejected", None, error.message)
