@@ -124,6 +124,7 @@ async function send(button, url, successKind = "success") {
     const entry = id ? entries.get(id) : null;
     const card = id ? cards.get(id) : null;
     if (entry && card) fillCard(card, entry);  // enabled again only if still allowed
+    else if (button === parts.stopAll) summarise();  // the events may have stopped everything already
     else button.disabled = false;
   }
 }
