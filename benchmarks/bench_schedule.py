@@ -86,7 +86,7 @@ def schedule_rounds(host: Host, minutes: list[datetime], per_round: int) -> dict
     planned: dict[str, datetime] = {}
     for index, minute in enumerate(minutes):
         for n in range(per_round):
-            record = host.strategies.create(
+            record = host.hosting.strategies.create(
                 Upload(f"bench {index}-{n}", "stamp.py", STAMP.encode(), "CRYPTO")
             )
             payload = {
@@ -101,7 +101,7 @@ def schedule_rounds(host: Host, minutes: list[datetime], per_round: int) -> dict
 
 def collect(host: Host, planned: dict[str, datetime], figures: Figures) -> None:
     for strategy_id, minute in planned.items():
-        lines = host.strategies.tail(strategy_id, 100).lines
+        lines = host.hosting.strategies.tail(strategy_id, 100).lines
         begin = minute.timestamp()
         end = (minute + timedelta(minutes=1)).timestamp()
         for line in lines:
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         host = host_of(create_app(settings, clock=SystemClock()))
         try:
-            host.master_contract.wait_ready(60)
+            host.venue.master_contract.wait_ready(60)
             script = data_dir / "bare.py"
             script.write_text(STAMP)
             minutes = minute_boundaries(args.rounds)

@@ -225,7 +225,7 @@ def bench_fifty_scheduled(count: int, rounds: int) -> None:
         host = host_of(create_app(settings))
         try:
             script = script_file(data_dir, FIRST_LINE)
-            ids = [host.strategies.create(_upload(f"scheduled {n}")).id for n in range(count)]
+            ids = [host.hosting.strategies.create(_upload(f"scheduled {n}")).id for n in range(count)]
             log_root = settings.log_dir / "strategies"
 
             def first_line(strategy_id: str) -> bool:
@@ -235,14 +235,17 @@ def bench_fifty_scheduled(count: int, rounds: int) -> None:
             for _ in range(rounds):
                 floors.append(bare_loop(script, count))
                 for strategy_id in ids:
-                    host.strategies.clear_logs(strategy_id)
+                    host.hosting.strategies.clear_logs(strategy_id)
                 started = time.perf_counter()
                 for strategy_id in ids:
-                    host.supervisor.start_strategy(strategy_id, reason="schedule")
+                    host.hosting.supervisor.start_strategy(strategy_id, reason="schedule")
                 wait_all_first_lines(first_line, ids)
                 samples.append(time.perf_counter() - started)
-                host.supervisor.stop_all()
-                wait_for(lambda: all(host.supervisor.runtime(i).status == "stopped" for i in ids), pause=0.01)
+                host.hosting.supervisor.stop_all()
+                wait_for(
+                    lambda: all(host.hosting.supervisor.runtime(i).status == "stopped" for i in ids),
+                    pause=0.01,
+                )
             ours, floor = statistics.median(samples), statistics.median(floors)
             report(
                 f"{count} started by the scheduler -> all first lines",

@@ -16,7 +16,7 @@ bp = Blueprint("dashboard", __name__)
 @login_required
 def index() -> str:
     settings = host().settings
-    strategies = host().supervisor.status()["strategies"]
+    strategies = host().hosting.supervisor.status()["strategies"]
     return render_template(
         "dashboard.html",
         host_url=host().listen_url,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
 
 from services.errors import InvalidInput
 from services.host import Host
+from services.live.streams import LiveStream
 
 HOST_EXTENSION = "openalgo_host"
 
@@ -48,10 +48,10 @@ def json_body() -> dict[str, Any]:
     return payload
 
 
-def sse_response(body: Iterator[str], on_close: Callable[[], None]) -> Response:
-    """A Server-Sent Events response; ``on_close`` runs when the stream ends (frees its slot)."""
-    response = Response(body, mimetype="text/event-stream")
+def sse_response(stream: LiveStream) -> Response:
+    """A Server-Sent Events response; the stream's slot is freed when the response closes."""
+    response = Response(stream.body, mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # no proxy buffering either
-    response.call_on_close(on_close)
+    response.call_on_close(stream.release)
     return response

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Protocol
 
 from database.engine import Database
 from database.migrate import upgrade_to_head
 from services.accounts import Accounts
 from services.apikeys import ApiKeys
-from services.broker.factory import build_broker
-from services.broker.interface import Broker
+from services.broker.venue import build_venue
 from services.calendar.live_calendar import LiveCalendar
 from services.calendar.store import CalendarStore
 from services.clock import Clock, SystemClock
@@ -24,22 +22,13 @@ from services.cron import Cron
 from services.crypto import Passwords, SecretBox, session_secret_key
 from services.host_logging import SecretRedactor
 from services.hosting.wiring import build_strategy_hosting
+from services.lifecycle import BackgroundService, Lifecycle
 from services.live.streams import LiveStreams, StreamConfig, StreamSlots
 from services.orders.wiring import build_orders
 from services.schedules.wiring import build_scheduling
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-class BackgroundService(Protocol):
-    """Something with threads or processes that runs while the host serves."""
-
-    name: str
-
-    def start(self) -> None: ...
-
-    def stop(self) -> None: ...
 
 
 class Host:
@@ -79,24 +68,14 @@ class Host:
             StreamConfig(settings.stream_heartbeat_s, settings.stream_max_lifetime_s),
         )
 
-        # --- Broker: master contract, market data, sandbox / upstream ---------------------------
-        # The sandbox (or the upstream OpenAlgo server) and the master contract it trades from.
-        # Their threads start in start_background().
-        broker_runtime = build_broker(settings, self.db, self.clock, self.redactor)
-        self.broker: Broker = broker_runtime.broker
-        self.master_contract = broker_runtime.master_contract
-        self.sandbox_market = broker_runtime.sandbox_market
-        for service in broker_runtime.background:
-            self.add_background(service)
-        for closer in broker_runtime.closers:
-            self.on_shutdown(closer)
-
-        # --- Orders: the one path to the broker (order limit per API key, router, journal) ----
-        self.orders = build_orders(settings, db=self.db, clock=self.clock, broker=self.broker)
-
-        # --- Strategy hosting: store, supervisor ----------------------------------------------
-        # Strategies learn the URL the server really listens on and the admin's API key at each start.
-        hosting = build_strategy_hosting(
+        # --- Features, in start order (each stops in reverse) -----------------------------------
+        # The venue: the sandbox (or the upstream OpenAlgo server) and its master contract.
+        self.venue = build_venue(settings, self.db, self.clock, self.redactor)
+        # Orders: the one path to the broker (order limit per API key, router, journal).
+        self.orders = build_orders(settings, db=self.db, clock=self.clock, broker=self.venue.broker)
+        # Python strategy hosting: strategies learn the URL the server really listens on and the
+        # admin's API key at each start.
+        self.hosting = build_strategy_hosting(
             settings,
             db=self.db,
             box=self.box,
@@ -104,30 +83,23 @@ class Host:
             redactor=self.redactor,
             host_url=lambda: self.listen_url,
             api_key=self.api_keys.primary,
+            live=self.live,
         )
-        self.strategies = hosting.strategies
-        self.supervisor = hosting.supervisor
-        self.strategy_hosting = hosting
-        self.supervisor.set_master_contract_source(lambda: self.master_contract.state().as_dict())
-        self.add_background(self.supervisor)
-        # Live streams end at once when the host begins to shut down, so the server's request
-        # threads are free before it waits for them.
-        self.on_closing(hosting.events.close)
-        self.on_closing(hosting.log_changes.close)
-
-        # --- Schedules -------------------------------------------------------------------------
-        # Cron jobs at the exact instants + a reconcile loop; every start is gated on the master
-        # contract and the schedule.
+        master_contract = self.venue.master_contract
+        self.hosting.supervisor.set_master_contract_source(lambda: master_contract.state().as_dict())
+        # Schedules: cron jobs at the exact instants + a reconcile loop; every start is gated on
+        # the master contract and the schedule.
         self.schedules = build_scheduling(
             settings,
             db=self.db,
             clock=self.clock,
             calendar=self.calendar,
             cron=self.cron,
-            hosting=hosting,
-            master_contract=self.master_contract,
+            hosting=self.hosting,
+            master_contract=master_contract,
         )
-        self.add_background(self.schedules)
+        for feature in (self.venue, self.orders, self.hosting, self.schedules):
+            self._adopt(feature.lifecycle)
         # Last to start and first to stop: no job fires into a service that is not running.
         self.add_background(self.cron)
 
@@ -162,6 +134,14 @@ class Host:
 
     def add_background(self, service: BackgroundService) -> None:
         self._background.append(service)
+
+    def _adopt(self, lifecycle: Lifecycle) -> None:
+        for service in lifecycle.background:
+            self.add_background(service)
+        for hook in lifecycle.closing:
+            self.on_closing(hook)
+        for closer in lifecycle.closers:
+            self.on_shutdown(closer)
 
     def start_background(self) -> None:
         if self._started:

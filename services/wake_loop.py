@@ -1,7 +1,8 @@
 """A background loop that calls ``tick`` every few seconds, and at once when woken.
 
 The supervisor and the scheduler both reconcile this way: a request changes what should be and
-wakes the loop; the loop does the slow work. A failing pass is logged and the loop goes on.
+wakes the loop; the loop does the slow work. The sandbox's order matcher runs on it too. A failing
+pass is logged and the loop goes on.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ def orderstatus() -> Response:
     payload = body()
     account = caller(payload)
     orderid = validation.parse_orderid(payload)
-    return success(data=wire.order_data(host().broker.order_status(account, orderid)))
+    return success(data=wire.order_data(host().venue.broker.order_status(account, orderid)))
 
 
 @bp.post("/openposition")
@@ -22,34 +22,34 @@ def openposition() -> Response:
     payload = body()
     account = caller(payload)
     symbol, exchange, product = validation.parse_position_query(payload)
-    return success(quantity=str(host().broker.open_position(account, symbol, exchange, product)))
+    return success(quantity=str(host().venue.broker.open_position(account, symbol, exchange, product)))
 
 
 @bp.post("/orderbook")
 def orderbook() -> Response:
     account = caller(body())
-    return success(data=wire.orderbook_data(host().broker.order_book(account)))
+    return success(data=wire.orderbook_data(host().venue.broker.order_book(account)))
 
 
 @bp.post("/tradebook")
 def tradebook() -> Response:
     account = caller(body())
-    return success(data=[wire.trade_data(t) for t in host().broker.trade_book(account)])
+    return success(data=[wire.trade_data(t) for t in host().venue.broker.trade_book(account)])
 
 
 @bp.post("/positionbook")
 def positionbook() -> Response:
     account = caller(body())
-    return success(data=[wire.position_data(p) for p in host().broker.position_book(account)])
+    return success(data=[wire.position_data(p) for p in host().venue.broker.position_book(account)])
 
 
 @bp.post("/holdings")
 def holdings() -> Response:
     account = caller(body())
-    return success(data=wire.holdings_data(host().broker.holdings(account)))
+    return success(data=wire.holdings_data(host().venue.broker.holdings(account)))
 
 
 @bp.post("/funds")
 def funds() -> Response:
     account = caller(body())
-    return success(data=wire.funds_data(host().broker.funds(account)))
+    return success(data=wire.funds_data(host().venue.broker.funds(account)))

@@ -27,7 +27,7 @@ INVALID_KEY = "Invalid openalgo apikey"
 
 
 def respond(payload: dict[str, Any], status: int = 200) -> Response:
-    mode = host().broker.mode
+    mode = host().venue.broker.mode
     if mode is not None:
         payload["mode"] = mode
     return Response(orjson.dumps(payload), status=status, mimetype="application/json")

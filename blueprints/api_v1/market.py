@@ -7,21 +7,20 @@ from flask import Response
 from blueprints.api_v1.common import body, bp, caller, success
 from blueprints.web import host
 from services.broker import validation, wire
-from services.calendar.exchanges import SESSIONS
-from services.errors import InvalidInput, NotFound
+from services.errors import NotFound
 
 
 @bp.post("/ping")
 def ping() -> Response:
     caller(body())
-    host().broker.ping()
-    return success(data={"message": "pong", "broker": host().broker.name})
+    host().venue.broker.ping()
+    return success(data={"message": "pong", "broker": host().venue.broker.name})
 
 
 @bp.post("/analyzer")
 def analyzer() -> Response:
     caller(body())
-    analyze = host().broker.mode == "analyze"
+    analyze = host().venue.broker.mode == "analyze"
     return success(data={"analyze_mode": analyze, "mode": "analyze" if analyze else "live", "total_logs": 0})
 
 
@@ -30,7 +29,7 @@ def quotes() -> Response:
     payload = body()
     caller(payload)
     symbol, exchange = validation.parse_symbol(payload)
-    return success(data=wire.quote_data(host().broker.quote(symbol, exchange)))
+    return success(data=wire.quote_data(host().venue.broker.quote(symbol, exchange)))
 
 
 @bp.post("/multiquotes")
@@ -38,7 +37,7 @@ def multiquotes() -> Response:
     payload = body()
     caller(payload)
     results = []
-    for item in host().broker.multi_quote(validation.parse_symbols(payload)):
+    for item in host().venue.broker.multi_quote(validation.parse_symbols(payload)):
         entry: dict[str, object] = {"symbol": item.symbol, "exchange": item.exchange}
         if item.quote is not None:
             entry["data"] = wire.quote_data(item.quote)
@@ -53,7 +52,7 @@ def depth() -> Response:
     payload = body()
     caller(payload)
     symbol, exchange = validation.parse_symbol(payload)
-    return success(data=wire.depth_data(host().broker.depth(symbol, exchange)))
+    return success(data=wire.depth_data(host().venue.broker.depth(symbol, exchange)))
 
 
 @bp.post("/history")
@@ -61,13 +60,13 @@ def history() -> Response:
     payload = body()
     caller(payload)
     request = validation.parse_history(payload)
-    return success(data=wire.history_rows(host().broker.history(request)))
+    return success(data=wire.history_rows(host().venue.broker.history(request)))
 
 
 @bp.post("/intervals")
 def intervals() -> Response:
     caller(body())
-    return success(data=host().broker.intervals())
+    return success(data=host().venue.broker.intervals())
 
 
 @bp.post("/symbol")
@@ -75,7 +74,7 @@ def symbol() -> Response:
     payload = body()
     caller(payload)
     name, exchange = validation.parse_symbol(payload)
-    instrument = host().master_contract.index.get(exchange, name)
+    instrument = host().venue.master_contract.index.get(exchange, name)
     if instrument is None:
         raise NotFound(f"Symbol {name} was not found on {exchange}.")
     return success(data=wire.instrument_data(instrument))
@@ -85,11 +84,8 @@ def symbol() -> Response:
 def search() -> Response:
     payload = body()
     caller(payload)
-    query = payload.get("query")
-    if not isinstance(query, str) or not query.strip():
-        raise InvalidInput("Invalid input: query is required.", fields={"query": "is required"})
-    exchange = _exchange_filter(payload.get("exchange"))
-    found = host().master_contract.index.search(query, exchange)
+    query, exchange = validation.parse_search(payload)
+    found = host().venue.master_contract.index.search(query, exchange)
     return success(
         message=f"Found {len(found)} matching symbols", data=[wire.instrument_data(i) for i in found]
     )
@@ -99,17 +95,6 @@ def search() -> Response:
 def instruments() -> Response:
     payload = body()
     caller(payload)
-    exchange = _exchange_filter(payload.get("exchange"))
-    listed = host().master_contract.index.by_exchange(exchange)
+    exchange = validation.parse_exchange_filter(payload)
+    listed = host().venue.master_contract.index.by_exchange(exchange)
     return success(data=[wire.instrument_data(i) for i in listed])
-
-
-def _exchange_filter(value: object) -> str | None:
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str) or value.upper() not in SESSIONS:
-        raise InvalidInput(
-            f"Invalid input: exchange must be one of {', '.join(SESSIONS)}.",
-            fields={"exchange": "unknown exchange"},
-        )
-    return value.upper()

@@ -7,7 +7,6 @@
 ``logs``       tail, live stream, runs, download, clear
 ``schedule``   schedule, unschedule, re-check the master contract
 ``format``     display text shared by the pages (mirrored by static/js/format.js)
-``params``     the query-string parsers these routes share
 
 Each noun is a blueprint nested in ``bp`` (endpoints read ``python.<noun>.<view>``): HTTP only,
 one service call per view, the host's JSON envelope.

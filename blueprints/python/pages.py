@@ -18,12 +18,10 @@ from blueprints.python.format import FORMATTERS
 from blueprints.web import host
 from services.calendar.exchanges import DEFAULT_SCHEDULE_WINDOWS, STRATEGY_EXCHANGES
 from services.calendar.timefmt import DAY_NAMES, DAY_TITLES, format_hhmm
+from services.hosting.log_query import TAIL_MAX_LINES
 from services.hosting.validation import check_id
 
 bp = Blueprint("pages", __name__)
-
-#: How many log lines the viewer opens with (the tail endpoint's maximum).
-LOG_VIEW_LINES = 100_000
 
 
 @bp.context_processor
@@ -43,23 +41,23 @@ def page_helpers() -> dict[str, Any]:
 @bp.get("")
 @login_required
 def dashboard() -> str:
-    return render_template("python/dashboard.html", board=host().supervisor.status())
+    return render_template("python/dashboard.html", board=host().hosting.supervisor.status())
 
 
 @bp.get("/new")
 @login_required
 def new() -> str:
-    return render_template("python/upload.html", max_script_bytes=host().strategies.max_script_bytes)
+    return render_template("python/upload.html", max_script_bytes=host().hosting.strategies.max_script_bytes)
 
 
 @bp.get("/edit/<strategy_id>")
 @login_required
 def edit(strategy_id: str) -> str:
     the_host = host()
-    strategies = the_host.strategies
+    strategies = the_host.hosting.strategies
     record = strategies.get(strategy_id)
     content = strategies.script(strategy_id)
-    entry = the_host.supervisor.status_entry(record.id)
+    entry = the_host.hosting.supervisor.status_entry(record.id)
     return render_template("python/editor.html", entry=entry, content=content)
 
 
@@ -67,6 +65,6 @@ def edit(strategy_id: str) -> str:
 @login_required
 def logs(strategy_id: str) -> str:
     the_host = host()
-    entry = the_host.supervisor.status_entry(check_id(strategy_id))
-    runs = [asdict(run) for run in the_host.strategies.runs(strategy_id)]
-    return render_template("python/logs.html", entry=entry, runs=runs, log_lines=LOG_VIEW_LINES)
+    entry = the_host.hosting.supervisor.status_entry(check_id(strategy_id))
+    runs = [asdict(run) for run in the_host.hosting.strategies.runs(strategy_id)]
+    return render_template("python/logs.html", entry=entry, runs=runs, log_lines=TAIL_MAX_LINES)

@@ -9,7 +9,6 @@ from flask_login import login_required
 
 from blueprints.web import host, ok, sse_response
 from services.hosting.state import Status
-from services.hosting.streams import status_events
 from services.hosting.validation import check_id
 from services.live.streams import parse_event_id
 
@@ -18,7 +17,7 @@ bp = Blueprint("runs", __name__)
 
 def entry_of(strategy_id: str) -> dict[str, Any]:
     """The strategy's status entry: what every ``/python`` answer about one strategy carries."""
-    return host().supervisor.status_entry(strategy_id)
+    return host().hosting.supervisor.status_entry(strategy_id)
 
 
 @bp.post("/start/<strategy_id>")
@@ -26,7 +25,7 @@ def entry_of(strategy_id: str) -> dict[str, Any]:
 def start(strategy_id: str) -> Any:
     # The supervisor's loop spawns at once; the outcome (running, or error with the OS text)
     # arrives as a status event and in /python/status.
-    runtime = host().supervisor.start_strategy(check_id(strategy_id), reason="manual")
+    runtime = host().hosting.supervisor.start_strategy(check_id(strategy_id), reason="manual")
     if runtime.status is Status.WAITING:
         return ok(entry_of(strategy_id), f"Waiting to start: {runtime.reason}")
     return ok(entry_of(strategy_id), "Starting the strategy.")
@@ -35,7 +34,7 @@ def start(strategy_id: str) -> Any:
 @bp.post("/stop/<strategy_id>")
 @login_required
 def stop(strategy_id: str) -> Any:
-    runtime = host().supervisor.stop_strategy(check_id(strategy_id), reason="manual")
+    runtime = host().hosting.supervisor.stop_strategy(check_id(strategy_id), reason="manual")
     message = "Stopping the strategy." if runtime.status is Status.STOPPING else "Strategy stopped."
     return ok(entry_of(strategy_id), message)
 
@@ -43,35 +42,25 @@ def stop(strategy_id: str) -> Any:
 @bp.post("/stop-all")
 @login_required
 def stop_all() -> Any:
-    count = host().supervisor.stop_all()
+    count = host().hosting.supervisor.stop_all()
     return ok({"stopped": count}, f"Stopping {count} strateg{'y' if count == 1 else 'ies'}.")
 
 
 @bp.post("/clear-error/<strategy_id>")
 @login_required
 def clear_error(strategy_id: str) -> Any:
-    host().strategies.clear_error(strategy_id)
+    host().hosting.strategies.clear_error(strategy_id)
     return ok(entry_of(strategy_id), "Error cleared.")
 
 
 @bp.get("/status")
 @login_required
 def status() -> Any:
-    return ok(host().supervisor.status())
+    return ok(host().hosting.supervisor.status())
 
 
 @bp.get("/events")
 @login_required
 def events() -> Any:
-    the_host = host()
-    hosting = the_host.strategy_hosting
     last_id = parse_event_id(request.headers.get("Last-Event-ID") or request.args.get("last_event_id"))
-    ticket = the_host.live.slots.acquire()
-    body = status_events(
-        hosting.events,
-        the_host.supervisor.status,
-        last_id,
-        config=the_host.live.config,
-        clock=the_host.clock,
-    )
-    return sse_response(body, ticket.release)
+    return sse_response(host().hosting.streams.status(last_id))

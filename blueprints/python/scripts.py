@@ -18,7 +18,7 @@ bp = Blueprint("scripts", __name__)
 @bp.post("/upload")
 @login_required
 def upload() -> Any:
-    strategies = host().strategies
+    strategies = host().hosting.strategies
     file = request.files.get("file")
     if file is None:
         raise InvalidInput("Choose a .py file to upload.", fields={"file": "A file is required."})
@@ -38,31 +38,31 @@ def upload() -> Any:
 @bp.post("/delete/<strategy_id>")
 @login_required
 def delete(strategy_id: str) -> Any:
-    host().strategies.delete(strategy_id)
+    host().hosting.strategies.delete(strategy_id)
     return ok({"id": strategy_id}, "Strategy deleted.")
 
 
 @bp.get("/script/<strategy_id>")
 @login_required
 def script(strategy_id: str) -> Any:
-    strategies = host().strategies
+    strategies = host().hosting.strategies
     record = strategies.get(strategy_id)
     content = strategies.script(strategy_id)
-    running = host().supervisor.is_active(strategy_id)
+    running = host().hosting.supervisor.is_active(strategy_id)
     return ok({"id": record.id, "file_name": record.file_name, "content": content, "read_only": running})
 
 
 @bp.post("/save/<strategy_id>")
 @login_required
 def save(strategy_id: str) -> Any:
-    host().strategies.save_script(strategy_id, json_body().get("content"))
+    host().hosting.strategies.save_script(strategy_id, json_body().get("content"))
     return ok({"id": strategy_id}, "Saved. The previous version was kept as a backup.")
 
 
 @bp.get("/export/<strategy_id>")
 @login_required
 def export(strategy_id: str) -> Any:
-    strategies = host().strategies
+    strategies = host().hosting.strategies
     record = strategies.get(strategy_id)
     return send_file(
         strategies.script_path(strategy_id),

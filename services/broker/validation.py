@@ -248,3 +248,24 @@ def parse_history(payload: Mapping[str, Any]) -> HistoryRequest:
         fields.errors["end_date"] = "must not be before start_date"
     fields.done()
     return HistoryRequest(symbol, exchange, interval, start, end)
+
+
+def parse_exchange_filter(payload: Mapping[str, Any]) -> str | None:
+    """An optional ``exchange`` to narrow a symbol listing (None: every exchange)."""
+    value = payload.get("exchange")
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or value.upper() not in SESSIONS:
+        raise InvalidInput(
+            f"Invalid input: exchange must be one of {', '.join(SESSIONS)}.",
+            fields={"exchange": "unknown exchange"},
+        )
+    return value.upper()
+
+
+def parse_search(payload: Mapping[str, Any]) -> tuple[str, str | None]:
+    """A symbol search: the ``query`` text and an optional exchange."""
+    query = payload.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise InvalidInput("Invalid input: query is required.", fields={"query": "is required"})
+    return query, parse_exchange_filter(payload)

@@ -1,14 +1,15 @@
-"""Builds the active broker and its companions (master contract, market data, matcher) from Settings."""
+"""``host.venue``: the broker the host trades through, with its master contract and, for the
+sandbox, its simulated market and order matcher — built from Settings (``BROKER``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
 
 from database.engine import Database
 from services.broker.interface import Broker
+from services.broker.portfolio import Portfolio
 from services.broker.sandbox.accounts import PaperAccounts
 from services.broker.sandbox.books import Books
 from services.broker.sandbox.broker import SandboxBroker
@@ -18,6 +19,7 @@ from services.broker.upstream import UpstreamBroker
 from services.clock import Clock
 from services.errors import ConfigurationError
 from services.host_logging import SecretRedactor
+from services.lifecycle import Lifecycle
 from services.market.instruments import DEFAULT_INSTRUMENT_FILE, load_instrument_file
 from services.market.market_data import MarketData
 from services.market.master_contract import MasterContract, MasterContractService
@@ -25,23 +27,23 @@ from services.market.ohlcv_store import OhlcvStore
 from services.settings import Settings
 
 
-@dataclass
-class BrokerRuntime:
+@dataclass(frozen=True)
+class Venue:
     broker: Broker
     master_contract: MasterContract
     #: the sandbox's market (to move prices from the sandbox page); None for the upstream broker
-    sandbox_market: MarketData | None
-    background: list[MasterContractService | OrderMatcher] = field(default_factory=list)
-    closers: list[Callable[[], None]] = field(default_factory=list)
+    market: MarketData | None
+    portfolio: Portfolio
+    lifecycle: Lifecycle
 
 
-def build_broker(settings: Settings, db: Database, clock: Clock, redactor: SecretRedactor) -> BrokerRuntime:
+def build_venue(settings: Settings, db: Database, clock: Clock, redactor: SecretRedactor) -> Venue:
     if settings.broker == "upstream":
         return _upstream(settings, db, clock, redactor)
     return _sandbox(settings, db, clock)
 
 
-def _sandbox(settings: Settings, db: Database, clock: Clock) -> BrokerRuntime:
+def _sandbox(settings: Settings, db: Database, clock: Clock) -> Venue:
     master = MasterContract(
         db,
         clock,
@@ -54,14 +56,18 @@ def _sandbox(settings: Settings, db: Database, clock: Clock) -> BrokerRuntime:
     books = Books(db, clock, market, lambda: master.index, accounts)
     broker = SandboxBroker(clock=clock, master=master, market=market, engine=engine, books=books)
     matcher = OrderMatcher(engine, settings.sandbox_match_interval_s, lambda: len(master.index) > 0)
-    return BrokerRuntime(broker, master, market, [MasterContractService(master), matcher])
+    portfolio = Portfolio(broker, master, market, clock)
+    return Venue(
+        broker, master, market, portfolio, Lifecycle(background=(MasterContractService(master), matcher))
+    )
 
 
-def _upstream(settings: Settings, db: Database, clock: Clock, redactor: SecretRedactor) -> BrokerRuntime:
+def _upstream(settings: Settings, db: Database, clock: Clock, redactor: SecretRedactor) -> Venue:
     if not settings.upstream_host or not settings.upstream_api_key:
         raise ConfigurationError("BROKER=upstream needs UPSTREAM_HOST and UPSTREAM_API_KEY to be set.")
     redactor.register(settings.upstream_api_key)
     client = httpx.Client(timeout=settings.upstream_timeout_s)
     broker = UpstreamBroker(settings.upstream_host, settings.upstream_api_key, clock, client)
     master = MasterContract(db, clock, broker.download_instruments, settings.master_contract_delay_s)
-    return BrokerRuntime(broker, master, None, [MasterContractService(master)], [broker.close])
+    lifecycle = Lifecycle(background=(MasterContractService(master),), closers=(broker.close,))
+    return Venue(broker, master, None, Portfolio(broker, master, None, clock), lifecycle)

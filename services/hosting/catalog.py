@@ -19,6 +19,7 @@ from typing import Any
 from services.clock import Clock
 from services.errors import Unavailable
 from services.hosting.env_vars import EnvVars, VariablesView, parse_update
+from services.hosting.log_query import TAIL_MAX_LINES, LogQuery
 from services.hosting.log_reader import LogReader, RunInfo, Tail
 from services.hosting.logs import StrategyLogs
 from services.hosting.repository import StrategyRecord, StrategyRepository
@@ -38,7 +39,6 @@ from services.hosting.validation import (
 log = logging.getLogger(__name__)
 
 DeleteListener = Callable[[str], None]
-TAIL_MAX_LINES = 100_000
 
 
 @dataclass(frozen=True)
@@ -172,6 +172,21 @@ class Strategies:
     def tail(self, strategy_id: str, lines: int, run: str | None = None) -> Tail:
         self.get(strategy_id)
         return self.reader.tail(strategy_id, max(0, min(lines, TAIL_MAX_LINES)), run)
+
+    def read_log(self, strategy_id: str, query: LogQuery) -> dict[str, Any]:
+        """The tail of a run, or the lines after a position (``reset``: that position is gone)."""
+        if query.start is None:
+            tail = self.tail(strategy_id, query.lines, query.run)
+            return {"lines": tail.lines, "offset": tail.offset, "file": tail.file, "run": tail.run}
+        self.get(strategy_id)
+        chunk = self.reader.read_from(strategy_id, *query.start)
+        return {
+            "lines": chunk.lines,
+            "offset": chunk.offset,
+            "file": chunk.file,
+            "run": chunk.run,
+            "reset": chunk.reset,
+        }
 
     def runs(self, strategy_id: str) -> list[RunInfo]:
         self.get(strategy_id)

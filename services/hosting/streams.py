@@ -11,26 +11,50 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from services.clock import Clock
-from services.errors import InvalidInput
-from services.hosting.log_reader import LogReader, check_file_name
+from services.hosting.catalog import Strategies
+from services.hosting.log_reader import LogReader
+from services.hosting.supervisor import Supervisor
 from services.live.events import ChangeNotifier, Event, EventBus
-from services.live.streams import HEARTBEAT, RETRY, StreamConfig, sse
+from services.live.streams import HEARTBEAT, RETRY, LiveStream, LiveStreams, StreamConfig, sse
 
 
-def parse_log_position(
-    raw_offset: str | None, raw_file: str | None, last_event_id: str | None
-) -> tuple[str | None, int | None]:
-    """A log stream's start: ``Last-Event-ID`` (``file:offset``) wins over ``?file=&offset=``."""
-    if last_event_id and ":" in last_event_id:
-        name, _, offset = last_event_id.rpartition(":")
-        if offset.isdigit():
-            return check_file_name(name), int(offset)
-    file = check_file_name(raw_file) if raw_file else None
-    if raw_offset is None or raw_offset == "":
-        return file, None
-    if not raw_offset.isdigit():
-        raise InvalidInput("offset must be a whole number of bytes.", fields={"offset": "Not a number."})
-    return file, int(raw_offset)
+class StrategyStreams:
+    """The ``/python`` live streams, each in a slot of the host's one stream budget."""
+
+    def __init__(
+        self,
+        *,
+        strategies: Strategies,
+        supervisor: Supervisor,
+        events: EventBus,
+        log_changes: ChangeNotifier,
+        live: LiveStreams,
+        clock: Clock,
+    ) -> None:
+        self._strategies = strategies
+        self._supervisor = supervisor
+        self._events = events
+        self._log_changes = log_changes
+        self._live = live
+        self._clock = clock
+
+    def status(self, last_event_id: int | None) -> LiveStream:
+        """Status events of every strategy (a snapshot first when starting afresh)."""
+        return self._live.open(
+            lambda config: status_events(
+                self._events, self._supervisor.status, last_event_id, config=config, clock=self._clock
+            )
+        )
+
+    def log(self, strategy_id: str, position: tuple[str | None, int | None]) -> LiveStream:
+        """New lines of one strategy's log from ``position`` (404 for an unknown strategy)."""
+        self._strategies.get(strategy_id)
+        reader = self._strategies.reader
+        return self._live.open(
+            lambda config: log_lines(
+                reader, self._log_changes, strategy_id, position, config=config, clock=self._clock
+            )
+        )
 
 
 def _event_payload(event: Event) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Wiring of Python strategy hosting: builds every part from the host's settings and services.
 
-``Host`` calls ``build_strategy_hosting`` once; nothing starts here (the supervisor starts with
-the host's background services).
+``Host`` calls ``build_strategy_hosting`` once (``host.hosting``); nothing starts here (the
+supervisor starts with the host's background services).
 """
 
 from __future__ import annotations
@@ -25,17 +25,29 @@ from services.hosting.repository import StrategyRepository
 from services.hosting.restart_policy import RestartPolicy
 from services.hosting.runs import HostFacts, Runs, RunsConfig
 from services.hosting.store import ScriptStore
+from services.hosting.streams import StrategyStreams
 from services.hosting.supervisor import Supervisor, SupervisorConfig
+from services.lifecycle import Lifecycle
 from services.live.events import ChangeNotifier, EventBus
+from services.live.streams import LiveStreams
 from services.settings import Settings
 
 
 @dataclass(frozen=True)
 class StrategyHosting:
+    """``host.hosting``: the catalogue of strategies, their supervisor and their live streams."""
+
     strategies: Strategies
     supervisor: Supervisor
     events: EventBus
     log_changes: ChangeNotifier
+    streams: StrategyStreams
+
+    @property
+    def lifecycle(self) -> Lifecycle:
+        # Live streams end at once when the host begins to shut down, so the server's request
+        # threads are free before it waits for them.
+        return Lifecycle(background=(self.supervisor,), closing=(self.events.close, self.log_changes.close))
 
 
 def build_strategy_hosting(
@@ -47,6 +59,7 @@ def build_strategy_hosting(
     redactor: SecretRedactor,
     host_url: Callable[[], str],
     api_key: Callable[[], str | None],
+    live: LiveStreams,
     launcher: Launcher | None = None,
     sleep: Callable[[float], None] = time.sleep,
     run_loop: bool = True,
@@ -112,9 +125,12 @@ def build_strategy_hosting(
         clock=clock,
         max_script_bytes=settings.strategy_max_script_bytes,
     )
-    return StrategyHosting(
+    streams = StrategyStreams(
         strategies=strategies,
         supervisor=supervisor,
         events=events,
         log_changes=log_changes,
+        live=live,
+        clock=clock,
     )
+    return StrategyHosting(strategies, supervisor, events, log_changes, streams)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,11 +73,28 @@ class StreamSlots:
 
 
 @dataclass(frozen=True)
+class LiveStream:
+    """An open stream: its SSE text, and ``release`` to call once it ends (frees its slot)."""
+
+    body: Iterator[str]
+    release: Callable[[], None]
+
+
+@dataclass(frozen=True)
 class LiveStreams:
     """``host.live``: the stream budget and the timing every stream follows."""
 
     slots: StreamSlots
     config: StreamConfig
+
+    def open(self, frames: Callable[[StreamConfig], Iterator[str]]) -> LiveStream:
+        """A stream of ``frames(config)`` in one of the budget's slots (429 when none is free)."""
+        ticket = self.slots.acquire()
+        try:
+            return LiveStream(frames(self.config), ticket.release)
+        except BaseException:
+            ticket.release()
+            raise
 
 
 def sse(data: Any, event: str | None = None, event_id: str | None = None) -> str:

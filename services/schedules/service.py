@@ -31,6 +31,7 @@ from services.errors import Conflict
 from services.hosting.catalog import Strategies
 from services.hosting.state import Status
 from services.hosting.supervisor import Supervisor
+from services.lifecycle import Lifecycle
 from services.live.events import EventBus
 from services.schedules.jobs import ScheduleJobs, cron_triggers
 from services.schedules.plans import Plan, PlanBook
@@ -123,6 +124,10 @@ class Scheduling:
             log=log,
             failure="Scheduler pass failed",
         )
+
+    @property
+    def lifecycle(self) -> Lifecycle:
+        return Lifecycle(background=(self,))
 
     def attach(self) -> None:
         """Plug into the supervisor and the catalogue (at construction: before any start)."""

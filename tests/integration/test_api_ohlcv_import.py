@@ -45,7 +45,7 @@ def test_imported_candles_replace_the_simulation(tmp_path: Path) -> None:
 
     app = build_app(data_dir)
     try:
-        host_of(app).master_contract.download_now()
+        host_of(app).venue.master_contract.download_now()
         client: FlaskClient = app.test_client()
         set_up_admin(client)
         body = {

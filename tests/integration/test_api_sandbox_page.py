@@ -26,7 +26,7 @@ def test_the_page_before_the_master_contract_is_loaded(app: Flask, admin_client:
 
 
 def test_the_page_shows_the_paper_account(app: Flask, admin_client: FlaskClient) -> None:
-    host_of(app).master_contract.download_now()
+    host_of(app).venue.master_contract.download_now()
     order = _api(
         admin_client, app, "placeorder", symbol="RELIANCE", exchange="NSE", action="BUY", quantity="4"
     )
@@ -50,7 +50,7 @@ def test_the_page_shows_the_paper_account(app: Flask, admin_client: FlaskClient)
 
 
 def test_moving_a_price_from_the_page(app: Flask, admin_client: FlaskClient) -> None:
-    host_of(app).master_contract.download_now()
+    host_of(app).venue.master_contract.download_now()
     moved = post_json(admin_client, "/sandbox/price", {"exchange": "nse", "symbol": "tcs", "price": "2500"})
     assert moved.status_code == 200 and moved.get_json()["data"]["ltp"] == 2500.0
     quote = _api(admin_client, app, "quotes", symbol="TCS", exchange="NSE")
@@ -72,7 +72,7 @@ def test_moving_a_price_from_the_page(app: Flask, admin_client: FlaskClient) -> 
 
 
 def test_reload_from_the_page(app: Flask, admin_client: FlaskClient) -> None:
-    master = host_of(app).master_contract
+    master = host_of(app).venue.master_contract
     response = post_json(admin_client, "/sandbox/master-contract/reload")
     assert response.status_code == 202
     assert master.wait_ready(30)
@@ -87,7 +87,7 @@ def test_the_badge_is_only_for_logged_in_users(app: Flask, client: FlaskClient) 
 def test_the_dashboard_summarises_the_paper_account(app: Flask, admin_client: FlaskClient) -> None:
     before = admin_client.get("/", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "data-account-summary" not in before  # nothing to show before the master contract
-    host_of(app).master_contract.download_now()
+    host_of(app).venue.master_contract.download_now()
     _api(admin_client, app, "placeorder", symbol="SBIN", exchange="NSE", action="SELL", quantity="10")
     html = admin_client.get("/", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "Paper account" in html

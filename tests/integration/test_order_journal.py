@@ -18,7 +18,7 @@ from tests.support.apps import api_key_of, build_app, host_of, set_up_admin
 @pytest.fixture
 def app(data_dir: Path) -> Iterator[Flask]:
     application = build_app(data_dir, start_background=True, order_rate_limit="1000 per second")
-    assert host_of(application).master_contract.wait_ready(60)
+    assert host_of(application).venue.master_contract.wait_ready(60)
     yield application
     host_of(application).shutdown()
 

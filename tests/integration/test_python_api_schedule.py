@@ -41,7 +41,7 @@ def build(data_dir: Path, clock: ShiftedClock, **overrides: Any) -> Flask:
         **overrides,
     )
     application = create_app(settings, clock=clock)
-    assert host_of(application).master_contract.wait_ready(60)
+    assert host_of(application).venue.master_contract.wait_ready(60)
     return application
 
 
@@ -86,7 +86,7 @@ def test_a_schedule_is_saved_and_every_status_entry_carries_it(app: Flask, admin
     assert data["status_reason"] == "outside schedule window; next start 2026-11-23 09:15 IST"
     assert data["actions"]["unschedule"] is True
     assert entry(admin_client, strategy_id) == data
-    events = host_of(app).strategy_hosting.events.after(0).events
+    events = host_of(app).hosting.events.after(0).events
     assert [e.kind for e in events if e.strategy_id == strategy_id][-1] == "updated"
     assert events[-1].data["schedule"]["summary"] == "09:15–15:40 IST, Mon–Fri"
 
@@ -248,7 +248,7 @@ def test_a_start_waits_for_the_master_contract_and_runs_once_it_is_ready(
         assert check["data"]["waiting"] == [{"id": strategy_id, "reason": "waiting for master contract"}]
         assert check["data"]["started"] == []
         # Ready: the waiting strategy starts with no page visit.
-        wait_until(host_of(application).master_contract.is_ready, 60, what="the master contract")
+        wait_until(host_of(application).venue.master_contract.is_ready, 60, what="the master contract")
         wait_status(client, strategy_id, "running")
         after = post_json(client, "/python/check-contracts").get_json()
         assert after["message"] == "Master contract success: 0 starting, 0 waiting."

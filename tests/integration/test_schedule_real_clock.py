@@ -34,7 +34,7 @@ def test_a_schedule_one_minute_ahead_starts_and_then_stops_the_real_process(data
     app = create_app(settings, clock=SystemClock())
     host = host_of(app)
     try:
-        assert host.master_contract.wait_ready(60)
+        assert host.venue.master_contract.wait_ready(60)
         client = app.test_client()
         set_up_admin(client)
         strategy_id = upload_ok(client, LOOPING, name="Real clock", exchange="CRYPTO")

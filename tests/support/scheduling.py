@@ -25,6 +25,7 @@ from services.hosting.catalog import Strategies, Upload
 from services.hosting.supervisor import Supervisor
 from services.hosting.wiring import StrategyHosting, build_strategy_hosting
 from services.live.events import Event, EventBus
+from services.live.streams import LiveStreams, StreamConfig, StreamSlots
 from services.schedules.plans import PlanBook
 from services.schedules.service import ScheduleResult, Scheduling, SchedulingConfig
 from services.settings import Settings
@@ -176,6 +177,7 @@ def build_sched_world(
         redactor=SecretRedactor(),
         host_url=lambda: "http://127.0.0.1:5123",
         api_key=lambda: "a" * 64,
+        live=LiveStreams(StreamSlots(8), StreamConfig(heartbeat_s=15.0, max_lifetime_s=600.0)),
         launcher=launcher,
         sleep=clock.advance,
         run_loop=False,

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from services.errors import InvalidInput, RateLimited
+from services.hosting.log_query import parse_log_position
 from services.hosting.log_reader import LogReader
 from services.hosting.logs import STDOUT, StrategyLogs
-from services.hosting.streams import log_lines, parse_log_position, status_events
+from services.hosting.streams import log_lines, status_events
 from services.live.events import ChangeNotifier, EventBus
 from services.live.streams import StreamConfig, StreamSlots, parse_event_id
 from tests.support.strategies import FakeClock

@@ -21,6 +21,7 @@ from services.hosting.launcher import Sample
 from services.hosting.repository import StrategyRecord, StrategyRepository
 from services.hosting.supervisor import Supervisor
 from services.hosting.wiring import StrategyHosting, build_strategy_hosting
+from services.live.streams import LiveStreams, StreamConfig, StreamSlots
 from services.settings import Settings
 from tests.support.apps import make_settings
 from tests.support.strategies import FakeClock, FakeLauncher, FakeProcess
@@ -92,6 +93,7 @@ def build_world(
         redactor=SecretRedactor(),
         host_url=lambda: HOST_URL,
         api_key=current_key,
+        live=LiveStreams(StreamSlots(8), StreamConfig(heartbeat_s=15.0, max_lifetime_s=600.0)),
         launcher=launcher,
         sleep=clock.advance,
         run_loop=False,
