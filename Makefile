@@ -10,6 +10,10 @@ PIP    := $(PY) -m pip --disable-pip-version-check -q
 STAMP_RUN  := $(VENV)/.installed-run
 STAMP_DEV  := $(VENV)/.installed-dev
 PYTEST_ARGS ?=
+# Coverage of services/ by the whole suite may not fall below this (measured when it was set,
+# rounded down to a whole percent: 91.99 % on 2026-11-30; raise it when you add tests, never
+# lower it to pass).
+COVERAGE_FLOOR := 91
 
 .PHONY: run test lint typecheck unit integration e2e bench format assets clean
 
@@ -28,7 +32,7 @@ run: $(STAMP_RUN)
 	$(PY) app.py
 
 test: $(STAMP_DEV) lint typecheck
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR) $(PYTEST_ARGS)
 
 lint: $(STAMP_DEV)
 	$(PY) -m ruff check .

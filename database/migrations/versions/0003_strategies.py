@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from database.models.base import UtcDateTime
+from database.migrations.types import UtcDateTime
 
 revision = "0003"
 down_revision = "0002"
