@@ -153,18 +153,7 @@ def main(clock: Clock | None = None) -> int:
         print(error.message, file=sys.stderr)
         return 2
     host: Host = app.extensions[HOST_EXTENSION]
-    server = create_server(
-        app,
-        host=settings.host_ip,
-        port=settings.port,
-        threads=settings.waitress_threads,
-        ident="openalgo-host",
-        # Flush every write at once: live streams (SSE) must not wait for an 18 kB buffer.
-        send_bytes=1,
-        channel_timeout=120,
-        connection_limit=1000,
-        clear_untrusted_proxy_headers=True,
-    )
+    server = _waitress(app, settings)
     bound_port = int(getattr(server, "effective_port", settings.port))
     host.set_listen_address(settings.host_ip, bound_port)
 
@@ -188,6 +177,22 @@ def main(clock: Clock | None = None) -> int:
         host.shutdown()
         print("OpenAlgo Strategy Host stopped.", flush=True)
     return 0
+
+
+def _waitress(app: Flask, settings: Settings) -> Any:
+    """The production WSGI server (threads), bound to the configured address (port 0: any free)."""
+    return create_server(
+        app,
+        host=settings.host_ip,
+        port=settings.port,
+        threads=settings.waitress_threads,
+        ident="openalgo-host",
+        # Flush every write at once: live streams (SSE) must not wait for an 18 kB buffer.
+        send_bytes=1,
+        channel_timeout=120,
+        connection_limit=1000,
+        clear_untrusted_proxy_headers=True,
+    )
 
 
 if __name__ == "__main__":

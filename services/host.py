@@ -54,21 +54,18 @@ class Host:
         self._closing_hooks: list[Callable[[], None]] = []
         self._started = False
 
-        # --- Host-wide parts every feature uses -----------------------------------------------
-        # The exchange calendar: the shipped holiday lists are written into the database (only
-        # years that are missing or changed; a trader's imported year is kept) and read into one
-        # immutable calendar value, reloaded while running when a year is imported.
-        calendar_store = CalendarStore(self.db, self.clock)
-        calendar_store.sync_shipped()
-        self.calendar = LiveCalendar(calendar_store, self.clock, settings.schedule_calendar_check_s)
-        # The one APScheduler (namespaced jobs) and the one budget of live streams.
+        # Host-wide parts every feature uses: the exchange calendar, the one APScheduler
+        # (namespaced jobs) and the one budget of live streams.
+        self.calendar = _exchange_calendar(settings, self.db, self.clock)
         self.cron = Cron(settings.schedule_misfire_grace_s)
         self.live = LiveStreams(
             StreamSlots(settings.stream_max_concurrent),
             StreamConfig(settings.stream_heartbeat_s, settings.stream_max_lifetime_s),
         )
+        self._build_features(settings)
 
-        # --- Features, in start order (each stops in reverse) -----------------------------------
+    def _build_features(self, settings: Settings) -> None:
+        """Every feature, in start order (each stops in reverse)."""
         # The venue: the sandbox (or the upstream OpenAlgo server) and its master contract.
         self.venue = build_venue(settings, self.db, self.clock, self.redactor)
         # Orders: the one path to the broker (order limit per API key, router, journal).
@@ -166,3 +163,12 @@ class Host:
         for hook in reversed(self._shutdown_hooks):
             hook()
         self._shutdown_hooks.clear()
+
+
+def _exchange_calendar(settings: Settings, db: Database, clock: Clock) -> LiveCalendar:
+    """The shipped holiday lists are written into the database (only years that are missing or
+    changed; a trader's imported year is kept) and read into one immutable calendar value,
+    reloaded while running when a year is imported."""
+    store = CalendarStore(db, clock)
+    store.sync_shipped()
+    return LiveCalendar(store, clock, settings.schedule_calendar_check_s)

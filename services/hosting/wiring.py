@@ -70,13 +70,8 @@ def build_strategy_hosting(
     env_vars = EnvVars(db, box, redactor)
     log_root = settings.log_dir / "strategies"
     log_changes = ChangeNotifier()
-    logs = StrategyLogs(
-        log_root,
-        settings.strategy_log_max_bytes,
-        settings.strategy_log_max_files,
-        clock,
-        on_change=log_changes.bump,
-    )
+    max_bytes, max_files = settings.strategy_log_max_bytes, settings.strategy_log_max_files
+    logs = StrategyLogs(log_root, max_bytes, max_files, clock, on_change=log_changes.bump)
     reader = LogReader(log_root)
     launcher = launcher or ProcessLauncher()
     runs = Runs(
@@ -87,17 +82,7 @@ def build_strategy_hosting(
         reader=reader,
         launcher=launcher,
         clock=clock,
-        config=RunsConfig(
-            # The host's own interpreter, never a PATH lookup: strategies get the host's packages.
-            python=sys.executable,
-            stop_grace_s=settings.strategy_stop_grace_s,
-            policy=RestartPolicy(
-                initial_delay_s=settings.strategy_restart_initial_s,
-                max_delay_s=settings.strategy_restart_max_s,
-                max_failures=settings.strategy_restart_max_failures,
-                healthy_after_s=settings.strategy_restart_healthy_s,
-            ),
-        ),
+        config=_runs_config(settings),
         host=HostFacts(host_url=host_url, api_key=api_key, environ=lambda: os.environ),
     )
     events = EventBus()
@@ -134,3 +119,17 @@ def build_strategy_hosting(
         clock=clock,
     )
     return StrategyHosting(strategies, supervisor, events, log_changes, streams)
+
+
+def _runs_config(settings: Settings) -> RunsConfig:
+    return RunsConfig(
+        # The host's own interpreter, never a PATH lookup: strategies get the host's packages.
+        python=sys.executable,
+        stop_grace_s=settings.strategy_stop_grace_s,
+        policy=RestartPolicy(
+            initial_delay_s=settings.strategy_restart_initial_s,
+            max_delay_s=settings.strategy_restart_max_s,
+            max_failures=settings.strategy_restart_max_failures,
+            healthy_after_s=settings.strategy_restart_healthy_s,
+        ),
+    )
