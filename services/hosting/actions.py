@@ -55,6 +55,12 @@ def note_of(status: Status, entry: Mapping[str, Any]) -> str | None:
     """
     if status is Status.ERROR:
         return _text(entry.get("error")) or _text(entry.get("status_reason")) or "Stopped with an error."
+    trouble = entry.get("log_trouble")
+    if status in {Status.RUNNING, Status.STOPPING} and isinstance(trouble, Mapping):
+        return (
+            f"Log unwritable ({trouble.get('error')}): {trouble.get('dropped_bytes', 0):,} bytes of output"
+            " dropped so far. The strategy keeps running; its log resumes when the disk takes writes."
+        )
     reason = _text(entry.get("status_reason"))
     if reason:
         return reason

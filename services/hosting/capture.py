@@ -229,22 +229,43 @@ class OutputPump:
             raise RuntimeError("the output pump is not started")
         return self._selector
 
+    def ensure_alive(self) -> bool:
+        """The watchdog: restart the pump thread if it ever died. True when it had to.
+
+        Every turn of the pump is guarded, so this should never fire; if it does, every
+        strategy's output would otherwise stay unread and a chatty strategy block in ``write()``.
+        """
+        with self._lock:
+            if not self._running or (self._thread is not None and self._thread.is_alive()):
+                return False
+            log.error("The strategy output pump had stopped; restarting it")
+            self._thread = threading.Thread(target=self._run, name="strategy-output", daemon=True)
+            self._thread.start()
+            return True
+
     def _run(self) -> None:
         selector = self._require_selector()
         while self._running:
-            pending = any(reader.partial_since is not None for reader in self._readers.values())
             try:
-                ready = selector.select(PARTIAL_FLUSH_S if pending else None)
-            except OSError:
-                log.exception("Strategy output selector failed")
+                self._turn(selector)
+            except Exception:  # one bad turn must not end the reading of every strategy's output
+                log.exception("Strategy output pump turn failed")
                 time.sleep(0.1)
-                continue
-            for key, _mask in ready:
-                try:
-                    self._handle(key)
-                except Exception:
-                    log.exception("Strategy output handling failed")
-            self._flush_stale_partials()
+
+    def _turn(self, selector: selectors.BaseSelector) -> None:
+        pending = any(reader.partial_since is not None for reader in self._readers.values())
+        try:
+            ready = selector.select(PARTIAL_FLUSH_S if pending else None)
+        except OSError:
+            log.exception("Strategy output selector failed")
+            time.sleep(0.1)
+            return
+        for key, _mask in ready:
+            try:
+                self._handle(key)
+            except Exception:
+                log.exception("Strategy output handling failed")
+        self._flush_stale_partials()
 
     def _handle(self, key: selectors.SelectorKey) -> None:
         data = key.data
@@ -293,11 +314,21 @@ class OutputPump:
             lines = [line.removesuffix("\r") for line in text.split("\n")]
             if lines and lines[-1] == "" and text.endswith("\n"):
                 lines.pop()
-            reader.sink.write(reader.stream, lines)
+            reader.partial_since = (reader.partial_since or time.monotonic()) if buffer else None
+            try:
+                reader.sink.write(reader.stream, lines)
+            except Exception:  # a run's log refused them: they are lost, the pump goes on
+                log.exception("Writing strategy output failed")
+            return
         reader.partial_since = (reader.partial_since or time.monotonic()) if buffer else None
 
     def _flush_stale_partials(self) -> None:
         now = time.monotonic()
-        for reader in self._readers.values():
+        for reader in list(self._readers.values()):
             if reader.partial_since is not None and now - reader.partial_since >= PARTIAL_FLUSH_S:
-                self._emit(reader, flush=True)
+                try:
+                    self._emit(reader, flush=True)
+                except Exception:
+                    reader.buffer.clear()  # what it could not hand over is dropped, not retried forever
+                    reader.partial_since = None
+                    log.exception("Flushing a partial line of strategy output failed")

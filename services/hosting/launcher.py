@@ -104,6 +104,9 @@ class Launcher(Protocol):
 
     def close(self) -> None: ...
 
+    def watchdog(self) -> None:
+        """Restart the output capture if it died (called by every reconcile pass)."""
+
     def spawn(self, spec: LaunchSpec) -> ProcessHandle: ...
 
     def find(self, pid: int | None, create_time: float | None, token: str) -> ProcessHandle | None: ...
@@ -171,6 +174,9 @@ class ProcessLauncher:
 
     def close(self) -> None:
         self._pump.stop()
+
+    def watchdog(self) -> None:
+        self._pump.ensure_alive()
 
     def spawn(self, spec: LaunchSpec) -> ProcessHandle:
         channel, (out_w, err_w) = self._pump.open_channel()

@@ -10,6 +10,7 @@ written, so a reader's (file, offset) position stays meaningful.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shutil
@@ -71,8 +72,28 @@ def stamp(moment: datetime) -> bytes:
     return f"[{ist:%Y-%m-%d %H:%M:%S}.{ist.microsecond // 1000:03d} IST] ".encode("ascii")
 
 
+@dataclass(frozen=True)
+class LogTrouble:
+    """The run's log cannot be written right now (a full or read-only disk): what the OS said and
+    how many bytes of output were dropped since. The strategy keeps running; writing resumes by
+    itself once the disk takes writes again."""
+
+    error: str
+    dropped_bytes: int
+
+
+class _ShortWrite(OSError):
+    def __init__(self, lost: int) -> None:
+        super().__init__(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self.lost = lost
+
+
 class RunLog:
-    """The open log of one run. Thread-safe: the output pump, the supervisor and clear share it."""
+    """The open log of one run. Thread-safe: the output pump, the supervisor and clear share it.
+
+    Writing never raises: a write the disk refuses is counted as dropped (``trouble``), so a full
+    disk can stop neither the output pump nor a stop request.
+    """
 
     def __init__(
         self,
@@ -96,7 +117,8 @@ class RunLog:
         self._handle: BinaryIO | None = None
         self._size = 0
         self._secrets: tuple[str, ...] = ()
-        self._open_part(part)
+        self._trouble: LogTrouble | None = None
+        self._open_part(part)  # raises OSError when the log cannot be created at all
 
     def mask(self, secrets: tuple[str, ...]) -> None:
         """Mask these values (the strategy's API key and secure variables) in every later line,
@@ -120,13 +142,43 @@ class RunLog:
         with self._lock:
             if self._handle is None:
                 return
-            if self._size and self._size + len(blob) > self._max_bytes:
-                handle = self._open_part(self._part + 1)
-            else:
-                handle = self._handle
-            handle.write(blob)
-            self._size += len(blob)
+            try:
+                self._append(blob)
+            except OSError as error:
+                lost = error.lost if isinstance(error, _ShortWrite) else len(blob)
+                dropped = lost + (self._trouble.dropped_bytes if self._trouble else 0)
+                self._trouble = LogTrouble(error.strerror or str(error), dropped)
+                return
         self._on_write()
+
+    @property
+    def trouble(self) -> LogTrouble | None:
+        """Why the log cannot be written right now (None while it can)."""
+        return self._trouble
+
+    def _append(self, blob: bytes) -> None:
+        """Write ``blob`` (lock held); after a spell of refused writes, say first what was lost."""
+        if self._trouble is not None:
+            trouble = self._trouble
+            note = (
+                f"=== {trouble.dropped_bytes} bytes of output were lost: the log could not be written"
+                f" ({trouble.error}) ==="
+            )
+            self._write_raw(stamp(self._clock.now()) + _MARKS[HOST] + note.encode() + b"\n")
+            self._trouble = None
+        self._write_raw(blob)
+
+    def _write_raw(self, blob: bytes) -> None:
+        if self._handle is None:
+            return
+        if self._size and self._size + len(blob) > self._max_bytes:
+            handle = self._open_part(self._part + 1)
+        else:
+            handle = self._handle
+        written = handle.write(blob) or 0
+        self._size += written
+        if written < len(blob):  # a partial write: the disk filled up in the middle of it
+            raise _ShortWrite(len(blob) - written)
 
     def _masked(self, line: str) -> str:
         for secret in self._secrets:
@@ -141,8 +193,9 @@ class RunLog:
         """Empty the current file (clear while running); later lines start a clean file."""
         with self._lock:
             if self._handle is not None:
-                self._handle.truncate(0)
-                self._size = 0
+                with contextlib.suppress(OSError):
+                    self._handle.truncate(0)
+                    self._size = 0
         self._on_write()
 
     def close(self) -> None:
@@ -153,9 +206,6 @@ class RunLog:
         self._on_close(self)
 
     def _open_part(self, part: int) -> BinaryIO:
-        if self._handle is not None:
-            self._handle.close()
-        self._part = part
         path = self.folder / file_name(self.run, part)
         # Append mode: every write lands at the end, also after a truncate by clear.
         try:
@@ -163,6 +213,11 @@ class RunLog:
         except FileNotFoundError:
             self.folder.mkdir(parents=True, exist_ok=True)
             handle = path.open("ab", buffering=0)
+        # The old part is closed only once the new one is open: a refused open keeps writing
+        # (or failing to write) to the old one, never to a closed file.
+        if self._handle is not None:
+            self._handle.close()
+        self._part = part
         self._handle = handle
         self._size = os.fstat(handle.fileno()).st_size
         self._prune()

@@ -160,7 +160,11 @@ class Runs:
         except HostError as error:  # e.g. SecretUnreadable: shown as the error, nothing wiped
             self._fail_start(slot, error.message, run=None)
             return
-        run = self._logs.begin_run(record.id)
+        try:
+            run = self._logs.begin_run(record.id)
+        except OSError as error:  # e.g. the log folder cannot be created: say so, do not retry
+            self._fail_start(slot, f"Could not open the strategy's log: {error.strerror or error}", run=None)
+            return
         run.mask(variables.secrets + ((injected.api_key,) if injected.api_key else ()))
         script = self._store.path_for(record.id)
         run.host_line(
@@ -232,25 +236,26 @@ class Runs:
         """Send the strategy's stop signal to its process group; the loop escalates later."""
         if slot.process is None:
             return
+        # The signal first: nothing that can fail (a log on a full disk) may stand before it.
+        signum = signal.SIGINT if stop_signal == "SIGINT" else signal.SIGTERM
+        self._launcher.send_signal(slot.process, signum)
         slot.stop = request
         slot.move(Status.STOPPING, "stopping", describe_stop(request.reason))
-        signum = signal.SIGINT if stop_signal == "SIGINT" else signal.SIGTERM
         if slot.run is not None:
             slot.run.host_line(
                 f"=== Stop requested ({describe_stop(request.reason)}): sending {stop_signal} ==="
             )
-        self._launcher.send_signal(slot.process, signum)
 
     def escalate(self, slot: Slot) -> None:
         """The grace period is over: SIGKILL the process group."""
         if slot.process is None or slot.stop is None or slot.stop.killed:
             return
+        self._launcher.send_signal(slot.process, signal.SIGKILL)
         slot.stop = replace(slot.stop, killed=True)
         if slot.run is not None:
             slot.run.host_line(
                 f"=== Still running {self.config.stop_grace_s:g} s after the stop signal: sending SIGKILL ==="
             )
-        self._launcher.send_signal(slot.process, signal.SIGKILL)
 
     # End ----------------------------------------------------------------------------------------
     def close_run(self, slot: Slot, exit_status: ExitStatus, note: str | None = None) -> None:

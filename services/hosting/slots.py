@@ -41,6 +41,8 @@ class Runtime:
     last_lines: tuple[str, ...] = ()
     failures: int = 0
     retry_at: float | None = None
+    #: The run's open log, asked live whether it can be written (a full disk).
+    log: RunLog | None = None
 
 
 @dataclass(eq=False)
@@ -64,6 +66,8 @@ class Slot:
     #: Columns of a fresh start not yet written to the database (see ``Runs.record_process``).
     unsaved: dict[str, Any] = field(default_factory=dict)
     retired: bool = False
+    #: The run's log could not be written at the last look (announced once per change).
+    log_troubled: bool = False
     pending_events: list[str] = field(default_factory=list)
     view: Runtime = field(init=False)
 
@@ -95,6 +99,7 @@ class Slot:
             last_lines=self.last_lines,
             failures=self.failures,
             retry_at=self.retry_at,
+            log=self.run,
         )
 
     def set_sample(self, sample: Sample | None) -> None:

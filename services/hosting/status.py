@@ -68,6 +68,7 @@ def status_entry(
             round(max(0.0, runtime.retry_at - now_mono), 1) if runtime.retry_at is not None else None
         ),
         "last_lines": list(runtime.last_lines) if runtime.status is Status.ERROR else [],
+        "log_trouble": _log_trouble(runtime) if running else None,
         "created_at": ist_iso(record.created_at),
     }
     for extension in extensions:
@@ -79,6 +80,14 @@ def status_entry(
     # Last, so the schedule extension's ``scheduled`` counts: what may be done, how it is shown.
     entry.update(presentation(entry))
     return entry
+
+
+def _log_trouble(runtime: Runtime) -> dict[str, Any] | None:
+    """``{"error", "dropped_bytes"}`` while the run's log cannot be written (a full disk)."""
+    trouble = runtime.log.trouble if runtime.log is not None else None
+    if trouble is None:
+        return None
+    return {"error": trouble.error, "dropped_bytes": trouble.dropped_bytes}
 
 
 class StatusBoard:

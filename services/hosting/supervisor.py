@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from typing import Any
 from services.clock import Clock
 from services.errors import Conflict, NotFound, Unavailable
 from services.hosting.edits import Edits
-from services.hosting.launcher import Launcher
+from services.hosting.launcher import ExitStatus, Launcher
 from services.hosting.logs import StrategyLogs
 from services.hosting.recovery import recover_run
 from services.hosting.registry import SlotRegistry
@@ -137,18 +138,38 @@ class Supervisor:
             return
         self._running = False
         self._loop.stop()
+        # Each strategy on its own: one that cannot be asked to stop must not keep the others
+        # running unsupervised, and whatever is left at the end is killed.
         for slot in self._all_slots():
-            with self._locked(slot):
-                if slot.status is Status.RUNNING:
-                    self._request_stop(slot, "shutdown", keep_desired=True)
+            self._guarded(slot, lambda s: self._request_stop(s, "shutdown", keep_desired=True), running=True)
         deadline = self._clock.monotonic() + self._config.stop_grace_s + 5.0
         while self._clock.monotonic() < deadline and any(slot.process for slot in self._all_slots()):
             for slot in self._all_slots():
-                with self._locked(slot):
-                    self._reconcile_process(slot, self._clock.monotonic())
+                self._guarded(slot, lambda s: self._reconcile_process(s, self._clock.monotonic()))
             self._sleep(0.02)
+        for slot in self._all_slots():
+            self._guarded(slot, self._kill_leftover)
         self._launcher.close()
         log.info("Strategy supervisor stopped")
+
+    def _guarded(self, slot: Slot, action: Callable[[Slot], None], *, running: bool = False) -> None:
+        """``action(slot)`` under its lock, for the shutdown: a failure is logged, never raised."""
+        try:
+            with self._locked(slot):
+                if not running or slot.status is Status.RUNNING:
+                    action(slot)
+        except Exception:
+            log.exception("Shutting down strategy %s failed", slot.strategy_id)
+
+    def _kill_leftover(self, slot: Slot) -> None:
+        """The end of a shutdown: a strategy that outlived its stop is killed with its group."""
+        if slot.process is None:
+            return
+        log.warning("Strategy %s outlived its shutdown stop: killing it", slot.strategy_id)
+        self._launcher.send_signal(slot.process, signal.SIGKILL)
+        if slot.stop is None:  # it was never asked (that failed): still a stop by shutdown
+            slot.stop = StopRequest("shutdown", self._clock.monotonic(), keep_desired=True, killed=True)
+        self._runs.close_run(slot, ExitStatus(-signal.SIGKILL, "SIGKILL"), "killed at host shutdown")
 
     @property
     def running(self) -> bool:
@@ -197,9 +218,13 @@ class Supervisor:
         count = 0
         for slot in self._all_slots():
             if slot.status in {Status.RUNNING, Status.WAITING, Status.STARTING}:
-                with contextlib.suppress(Conflict, NotFound):
+                try:
                     self.stop_strategy(slot.strategy_id, reason=reason)
                     count += 1
+                except (Conflict, NotFound):
+                    continue
+                except Exception:  # the kill switch goes on to every other strategy
+                    log.exception("Stopping strategy %s failed", slot.strategy_id)
         return count
 
     # Status ------------------------------------------------------------------------------------------
@@ -220,6 +245,7 @@ class Supervisor:
     def tick(self) -> None:
         """One reconcile pass over every strategy (public so tests can drive it)."""
         now = self._clock.monotonic()
+        self._launcher.watchdog()
         for slot in self._all_slots():
             if not slot.lock.acquire(blocking=False):
                 continue  # a request is changing it; the next tick looks again
@@ -267,6 +293,7 @@ class Supervisor:
     def _reconcile_process(self, slot: Slot, now: float) -> None:
         if slot.process is None:
             return
+        self._notice_log_trouble(slot)
         self._runs.record_process(slot)
         exit_status = self._launcher.exit_status(slot.process)
         if exit_status is not None:
@@ -276,6 +303,14 @@ class Supervisor:
                 self.wake()
         elif slot.stop is not None and not slot.stop.killed and now >= slot.stop.deadline:
             self._runs.escalate(slot)
+
+    @staticmethod
+    def _notice_log_trouble(slot: Slot) -> None:
+        """Tell the live views when a run's log stops (or starts again) taking writes."""
+        troubled = slot.run is not None and slot.run.trouble is not None
+        if troubled != slot.log_troubled:
+            slot.log_troubled = troubled
+            slot.pending_events.append("log unwritable" if troubled else "log writable")
 
     def _try_start(self, slot: Slot, reason: str) -> bool:
         """Mark the strategy ``starting`` (the loop spawns it at once) or ``waiting`` while the

@@ -80,6 +80,7 @@ class FakeLauncher:
     def __init__(self) -> None:
         self._pids = itertools.count(40_000)
         self.specs: list[LaunchSpec] = []
+        self.watchdog_checks = 0
         self.processes: list[FakeProcess] = []
         self.spawn_error: OSError | None = None
         self.leftovers: dict[str, FakeProcess] = {}
@@ -88,6 +89,9 @@ class FakeLauncher:
         self.samples: dict[int, Sample] = {}
         self.started = False
         self.on_exit: Callable[[], None] = lambda: None
+
+    def watchdog(self) -> None:
+        self.watchdog_checks += 1
 
     def start(self, on_exit: Callable[[], None]) -> None:
         self.started, self.on_exit = True, on_exit

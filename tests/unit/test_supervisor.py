@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -477,6 +478,38 @@ def test_shutdown_escalates_a_strategy_that_ignores_its_stop_signal(world: World
     world.supervisor.stop()
     assert world.process().signals == [signal.SIGTERM, signal.SIGKILL]
     assert world.entry(strategy_id)["status"] == "stopped"
+
+
+def test_shutdown_stops_every_strategy_even_when_one_cannot_be_asked(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = [world.add(f"S{n}") for n in range(3)]
+    for strategy_id in ids:
+        world.run(strategy_id)
+    broken = world.process(0)
+    runs = world.supervisor._runs
+    request_stop = runs.request_stop
+
+    def failing_for_the_first(slot: Any, request: Any, stop_signal: str) -> None:
+        if slot.process is broken:
+            raise OSError(28, "No space left on device")
+        request_stop(slot, request, stop_signal)
+
+    monkeypatch.setattr(runs, "request_stop", failing_for_the_first)
+    world.supervisor.stop()
+    assert world.process(1).signals == [signal.SIGTERM]
+    assert world.process(2).signals == [signal.SIGTERM]
+    assert broken.signals == [signal.SIGKILL]  # the final sweep: never left running unsupervised
+    assert world.launcher.alive == []
+    assert [world.entry(strategy_id)["status"] for strategy_id in ids] == ["stopped"] * 3
+    assert "killed at host shutdown" in world.log_text(ids[0])
+
+
+def test_every_reconcile_pass_checks_that_output_capture_runs(world: World) -> None:
+    before = world.launcher.watchdog_checks
+    tick(world)
+    tick(world)
+    assert world.launcher.watchdog_checks == before + 2
 
 
 def test_after_a_crash_a_live_leftover_is_adopted_not_duplicated(world: World) -> None:
