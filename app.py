@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import signal
 import sys
 from types import FrameType
@@ -164,6 +165,9 @@ def main(clock: Clock | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    # The served host's only children are strategies: what they leave behind comes to it, to be killed.
+    host.hosting.supervisor.adopt_orphans()
+    os.umask(0o077)  # every file the host writes from now on is private to its user
     if settings.start_background:
         host.start_background()
     log.info("Serving on %s", host.listen_url)

@@ -40,7 +40,9 @@ RELEASE_TIMEOUT_S = 5.0
 class OutputSink(Protocol):
     """Where the lines of one run go (its RunLog)."""
 
-    def write(self, stream: str, lines: list[str]) -> None: ...
+    def write(self, stream: str, lines: list[str], *, continued: bool = False) -> None:
+        """``continued``: the last line was cut (a long line, or a pause before its newline) and
+        the rest of it comes in a later write."""
 
 
 @dataclass(eq=False)
@@ -301,9 +303,9 @@ class OutputPump:
             reader.buffer += chunk
             self._emit(reader)
         if final or not reader.open:
-            self._emit(reader, flush=True)
+            self._emit(reader, flush=True, final=True)
 
-    def _emit(self, reader: _Reader, *, flush: bool = False) -> None:
+    def _emit(self, reader: _Reader, *, flush: bool = False, final: bool = False) -> None:
         buffer = reader.buffer
         cut = buffer.rfind(b"\n") + 1
         if flush or len(buffer) - cut >= LONG_LINE:
@@ -316,7 +318,7 @@ class OutputPump:
                 lines.pop()
             reader.partial_since = (reader.partial_since or time.monotonic()) if buffer else None
             try:
-                reader.sink.write(reader.stream, lines)
+                reader.sink.write(reader.stream, lines, continued=not final and not text.endswith("\n"))
             except Exception:  # a run's log refused them: they are lost, the pump goes on
                 log.exception("Writing strategy output failed")
             return

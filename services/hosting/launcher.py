@@ -28,6 +28,7 @@ import psutil
 from services.hosting import procfs
 from services.hosting.capture import Channel, OutputPump, OutputSink
 from services.hosting.child_env import RUN_TOKEN
+from services.hosting.orphans import Orphans
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,9 @@ class Launcher(Protocol):
     def watchdog(self) -> None:
         """Restart the output capture if it died (called by every reconcile pass)."""
 
+    def become_subreaper(self) -> None:
+        """Adopt what strategies leave behind (the served host only; see ``orphans``)."""
+
     def spawn(self, spec: LaunchSpec) -> ProcessHandle: ...
 
     def find(self, pid: int | None, create_time: float | None, token: str) -> ProcessHandle | None: ...
@@ -167,6 +171,12 @@ class ProcessLauncher:
     def __init__(self, pump: OutputPump | None = None) -> None:
         self._pump = pump or OutputPump()
         self._on_exit: Callable[[], None] = lambda: None
+        self._orphans = Orphans()
+        #: pids of the strategy processes this host started and has not finished yet
+        self._live: set[int] = set()
+
+    def become_subreaper(self) -> None:
+        self._orphans.become_subreaper()
 
     def start(self, on_exit: Callable[[], None]) -> None:
         self._on_exit = on_exit
@@ -177,6 +187,7 @@ class ProcessLauncher:
 
     def watchdog(self) -> None:
         self._pump.ensure_alive()
+        self._orphans.reap(self._live)
 
     def spawn(self, spec: LaunchSpec) -> ProcessHandle:
         channel, (out_w, err_w) = self._pump.open_channel()
@@ -201,6 +212,7 @@ class ProcessLauncher:
             os.close(out_w)
             os.close(err_w)
         process = _Process(popen.pid, spec.token, adopted=False, popen=popen, channel=channel)
+        self._live.add(popen.pid)
         self._pump.attach(channel, spec.sink)
         self._pump.watch_exit(popen.pid, self._on_exit)
         return process
@@ -278,6 +290,9 @@ class ProcessLauncher:
                 killed += _kill(escaped)
         killed += self.kill_tokens(process.token for process in processes)
         for process in processes:
+            self._live.discard(process.pid)
+        killed += self._orphans.sweep(self._live)
+        for process in processes:
             if process.popen is not None:
                 try:
                     process.popen.wait(timeout=5)
@@ -318,7 +333,10 @@ class ProcessLauncher:
                 cpu_seconds, rss = figures
                 tree = None
                 if process.pid in with_tree:
-                    tree = rss + sum(_rss(child) for child in process.info.children(recursive=True))
+                    descendants = process.info.children(recursive=True)
+                    tree = rss + sum(_rss(child) for child in descendants)
+                    for child in descendants:  # remembered for the sweep at the end of the run
+                        process.seen_descendants.setdefault(child.pid, child)
             except psutil.Error:
                 continue
             now = time.monotonic()

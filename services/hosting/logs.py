@@ -67,6 +67,15 @@ def log_files(folder: Path) -> list[LogFile]:
     return sorted(item for item in found if item is not None)
 
 
+#: A strategy's line that begins like one of the host's marks is escaped, so that nothing a
+#: strategy prints can pass for the host's own lines (``[host] === Run ended ... ===``).
+_LOOKALIKES = ("[host]", "[stderr]", "\\")
+
+
+def _escaped(line: str) -> str:
+    return "\\" + line if line.startswith(_LOOKALIKES) else line
+
+
 def stamp(moment: datetime) -> bytes:
     ist = to_ist(moment)
     return f"[{ist:%Y-%m-%d %H:%M:%S}.{ist.microsecond // 1000:03d} IST] ".encode("ascii")
@@ -118,6 +127,8 @@ class RunLog:
         self._size = 0
         self._secrets: tuple[str, ...] = ()
         self._trouble: LogTrouble | None = None
+        #: The held-back end of a cut line, per stream (see ``write``).
+        self._carry: dict[str, str] = {}
         self._open_part(part)  # raises OSError when the log cannot be created at all
 
     def mask(self, secrets: tuple[str, ...]) -> None:
@@ -131,11 +142,18 @@ class RunLog:
     def current_file(self) -> str:
         return file_name(self.run, self._part)
 
-    def write(self, stream: str, lines: Iterable[str]) -> None:
-        """Append ``lines`` (without newlines) from ``stream``, each stamped with the time now."""
+    def write(self, stream: str, lines: Iterable[str], *, continued: bool = False) -> None:
+        """Append ``lines`` (without newlines) from ``stream``, each stamped with the time now.
+
+        ``continued``: the last line goes on in the next write of this stream. Its last few
+        characters are held back until then, so a secret cut in two is still masked.
+        """
         prefix = stamp(self._clock.now()) + _MARKS[stream]
+        lines = self._joined(stream, list(lines), continued)
         if self._secrets:
             lines = [self._masked(line) for line in lines]
+        if stream == STDOUT:
+            lines = [_escaped(line) for line in lines]
         blob = b"".join(prefix + line.encode("utf-8", "replace") + b"\n" for line in lines)
         if not blob:
             return
@@ -180,6 +198,18 @@ class RunLog:
         if written < len(blob):  # a partial write: the disk filled up in the middle of it
             raise _ShortWrite(len(blob) - written)
 
+    def _joined(self, stream: str, lines: list[str], continued: bool) -> list[str]:
+        carry = self._carry.pop(stream, "")
+        if carry:
+            lines = [carry + lines[0], *lines[1:]] if lines else [carry]
+        hold = len(self._secrets[0]) - 1 if self._secrets else 0
+        if continued and lines and hold > 0:
+            last = lines[-1]
+            lines[-1], self._carry[stream] = last[:-hold], last[-hold:]
+            if not lines[-1]:
+                lines.pop()
+        return lines
+
     def _masked(self, line: str) -> str:
         for secret in self._secrets:
             if secret in line:
@@ -199,6 +229,8 @@ class RunLog:
         self._on_write()
 
     def close(self) -> None:
+        for stream, carry in list(self._carry.items()):
+            self.write(stream, [carry])
         with self._lock:
             if self._handle is not None:
                 self._handle.close()

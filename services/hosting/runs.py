@@ -19,6 +19,7 @@ from services.clock import Clock
 from services.errors import HostError
 from services.hosting.child_env import Injected, build_child_environment
 from services.hosting.env_vars import EnvVars
+from services.hosting.isolation import Isolation
 from services.hosting.launcher import ExitStatus, Launcher, LaunchSpec
 from services.hosting.log_reader import LogReader
 from services.hosting.logs import RunLog, StrategyLogs
@@ -86,6 +87,7 @@ class Runs:
         clock: Clock,
         config: RunsConfig,
         host: HostFacts,
+        isolation: Isolation,
     ) -> None:
         self.repository = repository
         self._store = store
@@ -96,6 +98,7 @@ class Runs:
         self._clock = clock
         self.config = config
         self._host = host
+        self._isolation = isolation
 
     # Start --------------------------------------------------------------------------------------
     def save(self, slot: Slot, **values: Any) -> None:
@@ -174,13 +177,13 @@ class Runs:
         if not script.is_file():
             self._fail_start(slot, "The script file is missing from strategies/scripts/.", run)
             return
-        spec = LaunchSpec(
-            argv=[self.config.python, "-u", str(script)],
-            env=build_child_environment(self._host.environ(), variables.values, injected),
-            cwd=script.parent,
-            token=token,
-            sink=run,
-        )
+        env = build_child_environment(self._host.environ(), variables.values, injected)
+        try:
+            launch = self._isolation.launch(record.id, script, record.memory_limit_mb, env)
+        except OSError as exc:
+            self._fail_start(slot, f"Could not prepare its working folder: {exc.strerror or exc}", run)
+            return
+        spec = LaunchSpec(argv=launch.argv, env=launch.env, cwd=launch.cwd, token=token, sink=run)
         try:
             process = self._launcher.spawn(spec)
         except OSError as exc:
@@ -188,7 +191,7 @@ class Runs:
             return
         slot.process, slot.run = process, run
         slot.started_mono = self._clock.monotonic()
-        slot.stop, slot.sample, slot.last_lines = None, None, ()
+        slot.stop, slot.sample, slot.last_lines, slot.rss_peak_bytes = None, None, (), 0
         # Shown at once, written by the loop once this pass has spawned what it had to: reading
         # the start time of an interpreter that is still loading is slow, and first lines wait.
         slot.unsaved = {
@@ -268,6 +271,8 @@ class Runs:
         outcome = self._outcome(slot, exit_status, seconds)
         if slot.run is not None:
             extra = f" · {killed} leftover process(es) killed" if killed else ""
+            if slot.rss_peak_bytes:
+                extra += f" · peak memory {slot.rss_peak_bytes / 1_048_576:.0f} MB"
             slot.run.host_line(
                 f"=== Run ended · pid {process.pid} · {exit_status.describe()} · ran {duration_text(seconds)}"
                 f" · {note or outcome.summary}{extra} ==="

@@ -18,9 +18,16 @@ MB = 1_048_576
 OverLimit = Callable[[Slot, int, int], None]
 
 
-def sample_running(slots: list[Slot], launcher: Launcher, over_limit: OverLimit) -> list[Slot]:
-    """Refresh the samples of running slots; returns the slots it changed (for their events)."""
-    running = [slot for slot in slots if slot.process is not None]
+def sample_running(
+    slots: list[Slot], launcher: Launcher, over_limit: OverLimit, *, limited_only: bool = False
+) -> list[Slot]:
+    """Refresh the samples of running slots (only those with a memory limit when ``limited_only``:
+    the frequent memory check); returns the slots it changed (for their events)."""
+    running = [
+        slot
+        for slot in slots
+        if slot.process is not None and (slot.record.memory_limit_mb or not limited_only)
+    ]
     if not running:
         return []
     with_tree = frozenset(

@@ -43,6 +43,8 @@ class Runtime:
     retry_at: float | None = None
     #: The run's open log, asked live whether it can be written (a full disk).
     log: RunLog | None = None
+    #: The most resident memory (of the whole tree when it has a limit) seen in this run.
+    rss_peak_bytes: int = 0
 
 
 @dataclass(eq=False)
@@ -61,6 +63,7 @@ class Slot:
     failures: int = 0
     retry_at: float | None = None
     sample: Sample | None = None
+    rss_peak_bytes: int = 0
     last_lines: tuple[str, ...] = ()
     start_reason: str | None = None
     #: Columns of a fresh start not yet written to the database (see ``Runs.record_process``).
@@ -100,8 +103,12 @@ class Slot:
             failures=self.failures,
             retry_at=self.retry_at,
             log=self.run,
+            rss_peak_bytes=self.rss_peak_bytes,
         )
 
     def set_sample(self, sample: Sample | None) -> None:
         self.sample = sample
-        self.view = replace(self.view, sample=sample)
+        if sample is not None:
+            used = sample.tree_rss_bytes if sample.tree_rss_bytes is not None else sample.rss_bytes
+            self.rss_peak_bytes = max(self.rss_peak_bytes, used)
+        self.view = replace(self.view, sample=sample, rss_peak_bytes=self.rss_peak_bytes)

@@ -54,6 +54,7 @@ def status_entry(
         "desired_state": record.desired_state,
         "cpu_percent": None if sample is None else round(sample.cpu_percent, 1),
         "rss_mb": None if sample is None else round(sample.rss_bytes / 1_048_576, 1),
+        "rss_peak_mb": round(runtime.rss_peak_bytes / 1_048_576, 1) if runtime.rss_peak_bytes else None,
         "uptime_s": (
             round(max(0.0, now_mono - runtime.started_mono), 1)
             if running and runtime.started_mono is not None
@@ -97,12 +98,17 @@ class StatusBoard:
         self._clock = clock
         self._extensions: list[StatusExtension] = []
         self._master_contract: MasterContractSource = lambda: NO_MASTER_CONTRACT
+        self._isolation: Mapping[str, Any] = {}
 
     def add_extension(self, extension: StatusExtension) -> None:
         self._extensions.append(extension)
 
     def set_master_contract_source(self, source: MasterContractSource) -> None:
         self._master_contract = source
+
+    def set_isolation(self, isolation: Mapping[str, Any]) -> None:
+        """How scripts are kept from the host's secrets on this machine (fixed at start)."""
+        self._isolation = isolation
 
     def entry(self, slot: Slot) -> dict[str, Any]:
         return status_entry(slot.record, slot.view, self._clock.monotonic(), self._extensions)
@@ -114,5 +120,6 @@ class StatusBoard:
         return {
             "strategies": [status_entry(slot.record, slot.view, now, self._extensions) for slot in ordered],
             "master_contract": dict(self._master_contract()),
+            "isolation": dict(self._isolation),
             "now_ist": ist_iso(self._clock.now()),
         }

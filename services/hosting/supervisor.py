@@ -22,7 +22,7 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +52,8 @@ RequestListener = Callable[[str, str, str], None]
 class SupervisorConfig:
     tick_s: float = 1.0
     sample_s: float = 5.0
+    #: How often strategies with a memory limit have their whole tree measured.
+    memory_check_s: float = 0.5
     stop_grace_s: float = 5.0
     #: False in unit tests: nothing ticks but the test itself.
     run_loop: bool = True
@@ -93,6 +95,7 @@ class Supervisor:
             failure="Supervisor tick failed",
         )
         self._next_sample = 0.0
+        self._next_memory_check = 0.0
         self._start_gate: StartGate | None = None
         self._listeners: list[RequestListener] = []
 
@@ -105,6 +108,13 @@ class Supervisor:
     def add_status_extension(self, extension: StatusExtension) -> None:
         """``extension(strategy_id)`` returns extra fields merged into its status entry."""
         self._board.add_extension(extension)
+
+    def adopt_orphans(self) -> None:
+        """The served host adopts what strategies leave behind, to kill it (``orphans``)."""
+        self._launcher.become_subreaper()
+
+    def set_isolation(self, isolation: Mapping[str, Any]) -> None:
+        self._board.set_isolation(isolation)
 
     def set_master_contract_source(self, source: MasterContractSource) -> None:
         """``source()`` returns ``{"status": ..., "ready": ...}`` for ``/python/status``."""
@@ -259,7 +269,11 @@ class Supervisor:
         self._record_new_processes()
         if now >= self._next_sample:
             self._next_sample = now + self._config.sample_s
-            self._sample()
+            self._next_memory_check = now + self._config.memory_check_s
+            self._sample(limited_only=False)
+        elif now >= self._next_memory_check:
+            self._next_memory_check = now + self._config.memory_check_s
+            self._sample(limited_only=True)
 
     def _record_new_processes(self) -> None:
         """Write the pid and start time of processes spawned in this pass (after all the spawns,
@@ -347,8 +361,9 @@ class Supervisor:
         self._runs.request_stop(slot, request, slot.record.stop_signal)
         self.wake()
 
-    def _sample(self) -> None:
-        for slot in sample_running(self._all_slots(), self._launcher, self._enforce_memory_limit):
+    def _sample(self, *, limited_only: bool) -> None:
+        slots, launcher = self._all_slots(), self._launcher
+        for slot in sample_running(slots, launcher, self._enforce_memory_limit, limited_only=limited_only):
             self._flush_events(slot)
 
     def _enforce_memory_limit(self, slot: Slot, used: int, limit: int) -> None:

@@ -18,6 +18,7 @@ from services.crypto import SecretBox
 from services.host_logging import SecretRedactor
 from services.hosting.catalog import Strategies
 from services.hosting.env_vars import EnvVars
+from services.hosting.isolation import Isolation
 from services.hosting.launcher import Launcher, ProcessLauncher
 from services.hosting.log_reader import LogReader
 from services.hosting.logs import StrategyLogs
@@ -61,10 +62,14 @@ def build_strategy_hosting(
     api_key: Callable[[], str | None],
     live: LiveStreams,
     launcher: Launcher | None = None,
+    isolation: Isolation | None = None,
     sleep: Callable[[float], None] = time.sleep,
     run_loop: bool = True,
 ) -> StrategyHosting:
-    """Everything of strategy hosting; ``launcher``, ``sleep`` and ``run_loop`` are test seams."""
+    """Everything of strategy hosting; ``launcher``, ``isolation``, ``sleep`` and ``run_loop`` are
+    test seams (``isolation`` is detected from the machine when omitted)."""
+    # The host's own interpreter, never a PATH lookup: strategies get the host's packages.
+    isolation = isolation or Isolation.detect(settings, sys.executable)
     repository = StrategyRepository(db)
     store = ScriptStore(settings.strategies_dir / "scripts")
     env_vars = EnvVars(db, box, redactor)
@@ -84,6 +89,7 @@ def build_strategy_hosting(
         clock=clock,
         config=_runs_config(settings),
         host=HostFacts(host_url=host_url, api_key=api_key, environ=lambda: os.environ),
+        isolation=isolation,
     )
     events = EventBus()
     supervisor = Supervisor(
@@ -95,6 +101,7 @@ def build_strategy_hosting(
         config=SupervisorConfig(
             tick_s=settings.strategy_tick_s,
             sample_s=settings.strategy_sample_s,
+            memory_check_s=settings.strategy_memory_check_s,
             stop_grace_s=settings.strategy_stop_grace_s,
             run_loop=run_loop,
         ),
@@ -110,6 +117,8 @@ def build_strategy_hosting(
         clock=clock,
         max_script_bytes=settings.strategy_max_script_bytes,
     )
+    strategies.add_delete_listener(isolation.forget)
+    supervisor.set_isolation(isolation.describe())
     streams = StrategyStreams(
         strategies=strategies,
         supervisor=supervisor,
@@ -123,7 +132,6 @@ def build_strategy_hosting(
 
 def _runs_config(settings: Settings) -> RunsConfig:
     return RunsConfig(
-        # The host's own interpreter, never a PATH lookup: strategies get the host's packages.
         python=sys.executable,
         stop_grace_s=settings.strategy_stop_grace_s,
         policy=RestartPolicy(

@@ -38,7 +38,7 @@ import pathlib, sys, time
 for i in range(2000):
     print("x" * 1000, flush=True)
 sys.stdout.write("a partial line"); sys.stdout.flush(); time.sleep(0.5); print()
-pathlib.Path(sys.argv[0]).with_name("flood-done").write_text("done")
+pathlib.Path("flood-done").write_text("done")  # in its own working folder
 while True:
     print("still alive", flush=True)
     time.sleep(0.1)
@@ -107,9 +107,8 @@ def test_a_full_log_disk_stops_neither_output_nor_stop(
 
     assert start(admin_client, flood).status_code == 200
     assert start(admin_client, ticker).status_code == 200
-    script_folder = settings.strategies_dir / "scripts"
     # 2 MB through a 64 KB disk: the host kept reading, so the strategy never blocked in write().
-    wait_until((script_folder / "flood-done").exists, 30, what="the flood to be written")
+    wait_until((settings.work_dir / flood / "flood-done").exists, 30, what="the flood to be written")
     troubled = wait_until(lambda: entry(admin_client, flood).get("log_trouble"), 10, what="log trouble")
     assert troubled["error"] == "No space left on device"
     assert troubled["dropped_bytes"] > 1_000_000

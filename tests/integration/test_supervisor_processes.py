@@ -206,7 +206,7 @@ def test_injected_variables_are_visible_and_host_secrets_are_not(
         "PYTHONPATH": "/host/only",
     }.items():
         monkeypatch.setenv(name, value)
-    out_file = tmp_path / "env.json"
+    out_file = Path("env.json")  # relative: into its own working folder (the rest is off limits)
     strategy_id = upload_ok(admin_client, ENV_DUMP, name="Env <dump>", exchange="MCX")
     response = post_json(
         admin_client,
@@ -216,7 +216,7 @@ def test_injected_variables_are_visible_and_host_secrets_are_not(
     assert response.status_code == 200
     start(admin_client, strategy_id)
     wait_status(admin_client, strategy_id, "stopped")
-    seen = json.loads(out_file.read_text())
+    seen = json.loads((host_of(app).settings.work_dir / strategy_id / out_file).read_text())
     assert seen["STRATEGY_ID"] == strategy_id
     assert seen["STRATEGY_NAME"] == "Env <dump>"
     assert seen["OPENALGO_HOST"] == host_of(app).listen_url
@@ -309,6 +309,31 @@ def test_the_memory_limit_stops_a_strategy_into_error(admin_client: FlaskClient)
     failed = wait_status(admin_client, strategy_id, "error")
     assert failed["error"].startswith("Stopped: memory limit (")
     assert failed["error"].endswith("limit 64 MB)")
+    assert strategy_processes(strategy_id) == []
+
+
+GROWER = """
+import time
+chunks = []
+while len(chunks) < 60:  # 3 GB if nothing stopped it
+    chunks.append(b"x" * (50 * 1024 * 1024))
+    time.sleep(0.02)
+print("never got here", flush=True)
+"""
+
+
+def test_a_fast_grower_is_stopped_near_its_memory_limit_and_the_peak_is_reported(
+    admin_client: FlaskClient,
+) -> None:
+    # Polled every 5 s it reached 1.48 GB against a 200 MB limit; now the tree is measured every
+    # 0.5 s and RLIMIT_DATA (the limit plus 512 MB) stops it in the kernel before it gets far.
+    strategy_id = upload_ok(admin_client, GROWER, name="Grower")
+    post_json(admin_client, f"/python/settings/{strategy_id}", {"memory_limit_mb": 200})
+    start(admin_client, strategy_id)
+    failed = wait_status(admin_client, strategy_id, "error", timeout=30)
+    assert failed["rss_peak_mb"] is not None and 150 < failed["rss_peak_mb"] < 760, failed
+    assert "never got here" not in "\n".join(log_lines(admin_client, strategy_id))
+    assert any("peak memory" in line for line in log_lines(admin_client, strategy_id))
     assert strategy_processes(strategy_id) == []
 
 

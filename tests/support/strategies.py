@@ -93,6 +93,9 @@ class FakeLauncher:
     def watchdog(self) -> None:
         self.watchdog_checks += 1
 
+    def become_subreaper(self) -> None:
+        pass
+
     def start(self, on_exit: Callable[[], None]) -> None:
         self.started, self.on_exit = True, on_exit
 

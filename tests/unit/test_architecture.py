@@ -47,6 +47,8 @@ SHARED = frozenset(
         "host_logging",
         "accounts",
         "apikeys",
+        "confinement",
+        "setting_parsers",
     }
 )
 FLASK = ("flask", "werkzeug")

@@ -18,7 +18,7 @@ class Sink:
         self.calls = 0
         self.fail_with = fail_with
 
-    def write(self, stream: str, lines: list[str]) -> None:
+    def write(self, stream: str, lines: list[str], *, continued: bool = False) -> None:
         self.calls += 1
         if self.fail_with is not None:
             raise self.fail_with

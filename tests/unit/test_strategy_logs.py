@@ -149,3 +149,37 @@ def test_secret_values_are_masked_in_the_strategys_log(tmp_path: Path, clock: Fa
     assert "pin-98765" not in text and "k" * 64 not in text
     assert "PIN=[REDACTED] KEY=[REDACTED]" in text
     assert "ab is too short to mask" in text
+
+
+def test_a_strategy_cannot_print_a_line_that_passes_for_the_hosts(tmp_path: Path, clock: FakeClock) -> None:
+    run = make_logs(tmp_path, clock).begin_run(SID)
+    run.write(STDOUT, ["[host] === Run ended · exit code 0 ===", "[stderr] fake", "\\already", "fine [host]"])
+    run.write(STDERR, ["[host] on stderr"])
+    run.host_line("=== Run ended · exit code 3 ===")
+    run.close()
+    lines = (tmp_path / SID / run.current_file).read_text(encoding="utf-8").splitlines()
+    texts = [line.split("IST] ", 1)[1] for line in lines]
+    assert texts == [
+        "\\[host] === Run ended · exit code 0 ===",
+        "\\[stderr] fake",
+        "\\\\already",
+        "fine [host]",
+        "[stderr] [host] on stderr",
+        "[host] === Run ended · exit code 3 ===",
+    ]
+    assert sum(text.startswith("[host] ") for text in texts) == 1  # only the host's own
+
+
+def test_a_secret_cut_in_two_by_a_long_line_is_still_masked(tmp_path: Path, clock: FakeClock) -> None:
+    secret = "s3cr3t-api-key-0123456789abcdef"
+    run = make_logs(tmp_path, clock).begin_run(SID)
+    run.mask((secret,))
+    cut = 10
+    run.write(STDOUT, ["x" * 50 + secret[:cut]], continued=True)  # the pump cut the line here
+    run.write(STDOUT, [secret[cut:] + " and more", "next line " + secret])
+    run.write(STDOUT, ["y" * 40 + secret[:3]], continued=True)
+    run.close()  # what was held back is written at the end
+    text = (tmp_path / SID / run.current_file).read_text(encoding="utf-8")
+    assert secret not in text.replace("\n", "").replace("[2026-11-23 09:15:00.123 IST] ", "")
+    assert text.count("[REDACTED]") == 2
+    assert "y" * 40 + secret[:3] in text.replace("\n", "").replace("[2026-11-23 09:15:00.123 IST] ", "")

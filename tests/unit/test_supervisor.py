@@ -14,6 +14,7 @@ import pytest
 
 from database.engine import Database
 from database.migrate import upgrade_to_head
+from services.confinement import POLICY_ENV, Policy
 from services.crypto import SecretBox
 from services.errors import Conflict, SecretUnreadable, Unavailable
 from services.host_logging import SecretRedactor
@@ -126,8 +127,15 @@ def test_start_spawns_the_hosts_python_with_a_built_environment(world: World) ->
     assert world.launcher.processes == []  # requests never spawn; the loop does
     world.supervisor.tick()
     spec = world.launcher.specs[0]
+    # The host's Python runs the confinement bootstrap, which confines itself, then the script.
     assert spec.argv[:2] == [sys.executable, "-u"]
-    assert spec.argv[2].endswith(f"strategies/scripts/{strategy_id}.py")
+    assert spec.argv[2].endswith("services/confinement.py")
+    assert spec.argv[3].endswith(f"strategies/scripts/{strategy_id}.py")
+    assert spec.cwd == world.settings.work_dir / strategy_id  # its own folder, outside DATA_DIR
+    assert world.settings.data_dir not in spec.cwd.parents
+    policy = Policy.from_json(spec.env[POLICY_ENV])
+    assert str(world.settings.keys_dir) in policy.private
+    assert str(spec.cwd) in policy.writable
     assert spec.env["STRATEGY_ID"] == strategy_id
     assert spec.env["STRATEGY_NAME"] == "EMA"
     assert spec.env["OPENALGO_HOST"] == HOST_URL
