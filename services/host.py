@@ -22,6 +22,7 @@ from services.cron import Cron
 from services.crypto import Passwords, SecretBox, session_secret_key
 from services.host_logging import SecretRedactor
 from services.hosting.wiring import build_strategy_hosting
+from services.leases import HostIdentity, Leases
 from services.lifecycle import BackgroundService, Lifecycle
 from services.live.streams import LiveStreams, StreamConfig, StreamSlots
 from services.orders.wiring import build_orders
@@ -58,6 +59,9 @@ class Host:
         # (namespaced jobs) and the one budget of live streams.
         self.calendar = _exchange_calendar(settings, self.db, self.clock)
         self.cron = Cron(settings.schedule_misfire_grace_s)
+        # Which host looks after what, when several hosts share the database.
+        self.identity = HostIdentity.of_this_process()
+        self.leases = Leases(self.db, self.clock, self.identity, settings.strategy_lease_s)
         self.live = LiveStreams(
             StreamSlots(settings.stream_max_concurrent),
             StreamConfig(settings.stream_heartbeat_s, settings.stream_max_lifetime_s),
@@ -81,6 +85,7 @@ class Host:
             host_url=lambda: self.listen_url,
             api_key=self.api_keys.primary,
             live=self.live,
+            leases=self.leases,
         )
         master_contract = self.venue.master_contract
         self.hosting.supervisor.set_master_contract_source(lambda: master_contract.state().as_dict())

@@ -184,6 +184,12 @@ class Settings:
         0.5,
         "Seconds between memory checks of strategies that have a memory limit (the whole process tree)",
     )
+    strategy_lease_s: float = _setting(
+        "STRATEGY_LEASE_S",
+        float_range(3.0, 600.0),
+        15.0,
+        "Hosts sharing a database: how long a host's claim on a strategy lasts without renewal",
+    )
     strategy_work_dir: Path | None = _setting(
         "STRATEGY_WORK_DIR",
         optional_path,

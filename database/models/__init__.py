@@ -3,6 +3,7 @@
 from database.models.auth import ApiKey, User
 from database.models.base import Base
 from database.models.calendar import CalendarDay, CalendarYear
+from database.models.lease import HostLease
 from database.models.market import MarketCandle, MasterContractStatus, MasterContractSymbol
 from database.models.orders import OrderJournalEntry
 from database.models.sandbox import SandboxAccount, SandboxOrder, SandboxPosition, SandboxTrade
@@ -14,6 +15,7 @@ __all__ = [
     "Base",
     "CalendarDay",
     "CalendarYear",
+    "HostLease",
     "MarketCandle",
     "MasterContractStatus",
     "MasterContractSymbol",

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import signal
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,9 +28,9 @@ from typing import Any
 from services.clock import Clock
 from services.errors import Conflict, NotFound, Unavailable
 from services.hosting.edits import Edits
-from services.hosting.launcher import ExitStatus, Launcher
+from services.hosting.launcher import Launcher
 from services.hosting.logs import StrategyLogs
-from services.hosting.recovery import recover_run
+from services.hosting.ownership import Ownership
 from services.hosting.registry import SlotRegistry
 from services.hosting.repository import DESIRED_STOPPED, RUN_CLEARED, StrategyRecord
 from services.hosting.runs import Runs, describe_stop
@@ -39,6 +38,7 @@ from services.hosting.sampling import MB, sample_running
 from services.hosting.slots import Runtime, Slot, StopRequest
 from services.hosting.state import ACTIVE, Status
 from services.hosting.status import MasterContractSource, StatusBoard, StatusExtension
+from services.hosting.stewardship import Steward
 from services.live.events import EventBus
 from services.wake_loop import WakeLoop
 
@@ -73,9 +73,12 @@ class Supervisor:
         clock: Clock,
         events: EventBus,
         config: SupervisorConfig,
+        ownership: Ownership | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._runs = runs
+        #: Which strategies this host supervises (several hosts may share the database).
+        self._ownership = ownership or Ownership(None, clock)
         self._launcher = launcher
         self._logs = logs
         self._clock = clock
@@ -86,6 +89,9 @@ class Supervisor:
         self._slots = SlotRegistry(runs.repository, self._board, events)
         #: Changes that must not race a start (edits, settings, clear error, delete).
         self.edits = Edits(self._slots, runs, events)
+        self._steward = Steward(
+            slots=self._slots, runs=runs, launcher=launcher, logs=logs, clock=clock, ownership=self._ownership
+        )
         self._running = False
         self._loop = WakeLoop(
             name="strategy-supervisor",
@@ -130,14 +136,9 @@ class Supervisor:
         if self._running:
             return
         self._launcher.start(on_exit=self.wake)
-        for slot in self._all_slots():
-            with self._locked(slot):
-                recover_run(
-                    slot, runs=self._runs, launcher=self._launcher, logs=self._logs, clock=self._clock
-                )
-                if slot.status is Status.ERROR and not slot.last_lines:
-                    slot.last_lines = self._runs.error_lines(slot.strategy_id)  # still shown after a restart
-                    slot.refresh()
+        slots = self._all_slots()
+        self._ownership.claim(slot.strategy_id for slot in slots)
+        self._steward.take_over([slot for slot in slots if self._ownership.owns(slot.strategy_id)])
         self._running = True
         if self._config.run_loop:
             self._loop.start()
@@ -151,35 +152,19 @@ class Supervisor:
         # Each strategy on its own: one that cannot be asked to stop must not keep the others
         # running unsupervised, and whatever is left at the end is killed.
         for slot in self._all_slots():
-            self._guarded(slot, lambda s: self._request_stop(s, "shutdown", keep_desired=True), running=True)
+            self._steward.guarded(
+                slot, lambda s: self._request_stop(s, "shutdown", keep_desired=True), running=True
+            )
         deadline = self._clock.monotonic() + self._config.stop_grace_s + 5.0
         while self._clock.monotonic() < deadline and any(slot.process for slot in self._all_slots()):
             for slot in self._all_slots():
-                self._guarded(slot, lambda s: self._reconcile_process(s, self._clock.monotonic()))
+                self._steward.guarded(slot, lambda s: self._reconcile_process(s, self._clock.monotonic()))
             self._sleep(0.02)
         for slot in self._all_slots():
-            self._guarded(slot, self._kill_leftover)
+            self._steward.guarded(slot, self._steward.kill_leftover)
         self._launcher.close()
+        self._ownership.release_all()
         log.info("Strategy supervisor stopped")
-
-    def _guarded(self, slot: Slot, action: Callable[[Slot], None], *, running: bool = False) -> None:
-        """``action(slot)`` under its lock, for the shutdown: a failure is logged, never raised."""
-        try:
-            with self._locked(slot):
-                if not running or slot.status is Status.RUNNING:
-                    action(slot)
-        except Exception:
-            log.exception("Shutting down strategy %s failed", slot.strategy_id)
-
-    def _kill_leftover(self, slot: Slot) -> None:
-        """The end of a shutdown: a strategy that outlived its stop is killed with its group."""
-        if slot.process is None:
-            return
-        log.warning("Strategy %s outlived its shutdown stop: killing it", slot.strategy_id)
-        self._launcher.send_signal(slot.process, signal.SIGKILL)
-        if slot.stop is None:  # it was never asked (that failed): still a stop by shutdown
-            slot.stop = StopRequest("shutdown", self._clock.monotonic(), keep_desired=True, killed=True)
-        self._runs.close_run(slot, ExitStatus(-signal.SIGKILL, "SIGKILL"), "killed at host shutdown")
 
     @property
     def running(self) -> bool:
@@ -194,6 +179,7 @@ class Supervisor:
         """Start one strategy (``reason`` is logged and decides how the scheduler reads it)."""
         slot = self._slot(strategy_id)
         self._require_running()
+        self._steward.require_owned(strategy_id)
         self._tell_listeners(strategy_id, "start", reason)
         with self._locked(slot):
             if slot.status in {Status.RUNNING, Status.STARTING}:
@@ -207,6 +193,7 @@ class Supervisor:
     def stop_strategy(self, strategy_id: str, *, reason: str = "manual") -> Runtime:
         """Stop one strategy: SIGTERM now, SIGKILL after the grace period (never waits here)."""
         slot = self._slot(strategy_id)
+        self._steward.require_owned(strategy_id)
         self._tell_listeners(strategy_id, "stop", reason)
         with self._locked(slot):
             if slot.status is Status.STOPPING:
@@ -227,7 +214,9 @@ class Supervisor:
         """Stop every running or waiting strategy (the kill switch). Returns how many."""
         count = 0
         for slot in self._all_slots():
-            if slot.status in {Status.RUNNING, Status.WAITING, Status.STARTING}:
+            if slot.status in {Status.RUNNING, Status.WAITING, Status.STARTING} and self._ownership.owns(
+                slot.strategy_id
+            ):
                 try:
                     self.stop_strategy(slot.strategy_id, reason=reason)
                     count += 1
@@ -256,6 +245,7 @@ class Supervisor:
         """One reconcile pass over every strategy (public so tests can drive it)."""
         now = self._clock.monotonic()
         self._launcher.watchdog()
+        self._steward.maintain()
         for slot in self._all_slots():
             if not slot.lock.acquire(blocking=False):
                 continue  # a request is changing it; the next tick looks again
@@ -288,7 +278,7 @@ class Supervisor:
                     slot.lock.release()
 
     def _reconcile(self, slot: Slot, now: float) -> None:
-        if slot.retired:
+        if slot.retired or not self._ownership.owns(slot.strategy_id):
             return
         if slot.process is not None:
             self._reconcile_process(slot, now)

@@ -22,12 +22,14 @@ from services.hosting.isolation import Isolation
 from services.hosting.launcher import Launcher, ProcessLauncher
 from services.hosting.log_reader import LogReader
 from services.hosting.logs import StrategyLogs
+from services.hosting.ownership import Ownership
 from services.hosting.repository import StrategyRepository
 from services.hosting.restart_policy import RestartPolicy
 from services.hosting.runs import HostFacts, Runs, RunsConfig
 from services.hosting.store import ScriptStore
 from services.hosting.streams import StrategyStreams
 from services.hosting.supervisor import Supervisor, SupervisorConfig
+from services.leases import Leases
 from services.lifecycle import Lifecycle
 from services.live.events import ChangeNotifier, EventBus
 from services.live.streams import LiveStreams
@@ -63,6 +65,7 @@ def build_strategy_hosting(
     live: LiveStreams,
     launcher: Launcher | None = None,
     isolation: Isolation | None = None,
+    leases: Leases | None = None,
     sleep: Callable[[float], None] = time.sleep,
     run_loop: bool = True,
 ) -> StrategyHosting:
@@ -92,6 +95,7 @@ def build_strategy_hosting(
         isolation=isolation,
     )
     events = EventBus()
+    ownership = Ownership(leases, clock)
     supervisor = Supervisor(
         runs=runs,
         launcher=launcher,
@@ -105,6 +109,7 @@ def build_strategy_hosting(
             stop_grace_s=settings.strategy_stop_grace_s,
             run_loop=run_loop,
         ),
+        ownership=ownership,
         sleep=sleep,
     )
     strategies = Strategies(
@@ -118,6 +123,8 @@ def build_strategy_hosting(
         max_script_bytes=settings.strategy_max_script_bytes,
     )
     strategies.add_delete_listener(isolation.forget)
+    strategies.add_delete_listener(ownership.forget)
+    supervisor.add_status_extension(lambda strategy_id: {"supervised_by": ownership.holder(strategy_id)})
     supervisor.set_isolation(isolation.describe())
     streams = StrategyStreams(
         strategies=strategies,

@@ -49,6 +49,7 @@ SHARED = frozenset(
         "apikeys",
         "confinement",
         "setting_parsers",
+        "leases",
     }
 )
 FLASK = ("flask", "werkzeug")
