@@ -9,107 +9,31 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dotenv import dotenv_values
-from limits import parse_many
 
 from services.errors import ConfigurationError
+
+# The parsers keep the short private names every setting below is written with.
+from services.setting_parsers import Parser
+from services.setting_parsers import boolean as _bool
+from services.setting_parsers import choice as _choice
+from services.setting_parsers import float_range as _float_range
+from services.setting_parsers import int_range as _int_range
+from services.setting_parsers import log_level as _log_level
+from services.setting_parsers import optional_text as _optional_text
+from services.setting_parsers import path as _path
+from services.setting_parsers import rate_limit as _rate_limit
+from services.setting_parsers import text as _text
+from services.setting_parsers import url as _url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: Server threads kept free of live streams, so pages and API calls are always served.
 RESERVED_REQUEST_THREADS = 8
-
-Parser = Callable[[str], Any]
-
-
-def _text(raw: str) -> str:
-    return raw.strip()
-
-
-def _optional_text(raw: str) -> str | None:
-    return raw.strip() or None
-
-
-def _bool(raw: str) -> bool:
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise ValueError("expected true/false (also 1/0, yes/no, on/off)")
-
-
-def _int_range(low: int, high: int) -> Parser:
-    def parse(raw: str) -> int:
-        try:
-            value = int(raw.strip())
-        except ValueError:
-            raise ValueError(f"expected a whole number between {low} and {high}") from None
-        if not low <= value <= high:
-            raise ValueError(f"must be between {low} and {high}")
-        return value
-
-    return parse
-
-
-def _float_range(low: float, high: float) -> Parser:
-    def parse(raw: str) -> float:
-        try:
-            value = float(raw.strip())
-        except ValueError:
-            raise ValueError(f"expected a number between {low} and {high}") from None
-        if not low <= value <= high:
-            raise ValueError(f"must be between {low} and {high}")
-        return value
-
-    return parse
-
-
-def _rate_limit(raw: str) -> str:
-    """A limit such as "10 per second" or "10/second;300/minute" (the ``limits`` notation)."""
-    value = raw.strip()
-    try:
-        if not parse_many(value):
-            raise ValueError(value)
-    except ValueError:
-        raise ValueError('expected a rate such as "10 per second" or "10/second;300/minute"') from None
-    return value
-
-
-def _choice(*options: str) -> Parser:
-    def parse(raw: str) -> str:
-        value = raw.strip().lower()
-        if value not in options:
-            raise ValueError(f"must be one of: {', '.join(options)}")
-        return value
-
-    return parse
-
-
-def _log_level(raw: str) -> str:
-    value = raw.strip().upper()
-    if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-        raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
-    return value
-
-
-def _path(raw: str) -> Path:
-    if not raw.strip():
-        raise ValueError("must not be empty")
-    return Path(raw.strip()).expanduser().resolve()
-
-
-def _url(raw: str) -> str | None:
-    value = raw.strip()
-    if not value:
-        return None
-    if "://" not in value:
-        raise ValueError("expected a URL such as postgresql://user@host:5432/dbname")
-    return value
 
 
 def _setting(env: str, parse: Parser, default: Any, doc: str) -> Any:

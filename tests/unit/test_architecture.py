@@ -47,6 +47,7 @@ SHARED = frozenset(
         "host_logging",
         "accounts",
         "apikeys",
+        "setting_parsers",
     }
 )
 FLASK = ("flask", "werkzeug")
