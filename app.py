@@ -14,7 +14,7 @@ import sys
 from types import FrameType
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -126,6 +126,10 @@ def _blueprints_step(app: Flask, host: Host, limiter: Limiter) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if request.endpoint != "static":
+            # Pages and JSON carry account data (the API key page above all): never kept by a
+            # browser or proxy cache, not even in the back/forward history.
+            response.headers["Cache-Control"] = "no-store"
         return response
 
 
