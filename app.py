@@ -23,6 +23,7 @@ from waitress.server import create_server
 from blueprints import api_v1, apikey, dashboard, python, sandbox
 from blueprints.auth import init_auth
 from blueprints.http_errors import register_error_handlers
+from blueprints.json_input import HostRequest
 from blueprints.navigation import navigation_for
 from blueprints.web import HOST_EXTENSION
 from services.clock import Clock, to_ist
@@ -43,6 +44,7 @@ CONTENT_SECURITY_POLICY = (
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:
     """Build the application for ``settings`` (read from the environment when omitted)."""
     app = Flask(__name__)
+    app.request_class = HostRequest  # JSON bodies: bounded depth and numbers, 400 when malformed
     settings = _settings_step(app, settings)
     redactor, log_handler = _logging_step(settings)
     host = _services_step(app, settings, clock, redactor)
@@ -196,6 +198,8 @@ def _waitress(app: Flask, settings: Settings) -> Any:
         channel_timeout=120,
         connection_limit=1000,
         clear_untrusted_proxy_headers=True,
+        # A larger body is refused from its Content-Length (or as its chunks arrive), unread.
+        max_request_body_size=settings.max_request_body_size,
     )
 
 

@@ -34,6 +34,9 @@ from services.setting_parsers import url as _url
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: Server threads kept free of live streams, so pages and API calls are always served.
 RESERVED_REQUEST_THREADS = 8
+#: How far past MAX_CONTENT_LENGTH waitress still reads a body, so that a body a little too large
+#: gets the host's own 413 answer; anything larger is refused by waitress before it is read.
+REQUEST_BODY_HEADROOM = 1024 * 1024
 
 
 def _setting(env: str, parse: Parser, default: Any, doc: str) -> Any:
@@ -278,6 +281,11 @@ class Settings:
         ]
 
     # Derived locations -----------------------------------------------------------------------
+    @property
+    def max_request_body_size(self) -> int:
+        """The largest body waitress reads at all (its default would be 1 GiB)."""
+        return self.max_content_length + REQUEST_BODY_HEADROOM
+
     @property
     def strategies_dir(self) -> Path:
         return self.data_dir / "strategies"

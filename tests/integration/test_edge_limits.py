@@ -1,0 +1,89 @@
+"""The real server (``python app.py``, waitress) at the edge: an oversized body is refused before
+it is read."""
+
+from __future__ import annotations
+
+import select
+import socket
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.support.live_server import LiveServer
+from tests.support.net import free_port
+
+MIB = 1024 * 1024
+MAX_CONTENT_LENGTH = 4 * MIB  # the default
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    live = LiveServer(tmp_path_factory.mktemp("edge") / "data", free_port()).start()
+    yield live
+    live.stop()
+
+
+def _response_head(sock: socket.socket, timeout: float) -> bytes:
+    """The first bytes the server answers within ``timeout`` (b"" when it stays silent)."""
+    readable, _, _ = select.select([sock], [], [], timeout)
+    if not readable:
+        return b""
+    try:
+        return sock.recv(4096)
+    except ConnectionResetError:
+        return b"<reset>"
+
+
+def test_a_300_mb_body_is_refused_from_its_content_length_without_being_read(server: LiveServer) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        started = time.monotonic()
+        sock.sendall(
+            b"POST /api/v1/funds HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 300000000\r\n\r\n"
+        )
+        # Not one byte of the body is sent: the answer must come anyway, at once. (Waitress used to
+        # wait for all 300 MB, up to its 1 GiB default, before the app could say 413.)
+        head = _response_head(sock, timeout=10)
+        elapsed = time.monotonic() - started
+    assert head.startswith(b"HTTP/1.1 413"), head[:200]
+    assert elapsed < 10
+
+
+def test_a_chunked_body_is_cut_off_soon_after_the_limit(server: LiveServer) -> None:
+    chunk = b"x" * MIB
+    framed = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+    sent = 0
+    head = b""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(
+            b"POST /api/v1/funds HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        while sent < 300 * MIB and not head:
+            head = _response_head(sock, timeout=0)
+            if head:
+                break
+            try:
+                sock.sendall(framed)
+            except (BrokenPipeError, ConnectionResetError):
+                head = _response_head(sock, timeout=5) or b"<closed>"
+                break
+            sent += len(chunk)
+        if not head:
+            head = _response_head(sock, timeout=5)
+    # Refused (413, or the connection closed on us) after little more than the limit: not 300 MB.
+    assert head.startswith((b"HTTP/1.1 413", b"<reset>", b"<closed>")), head[:200]
+    assert sent <= MAX_CONTENT_LENGTH + 8 * MIB
+
+
+def test_a_body_just_over_the_limit_gets_the_hosts_own_413(server: LiveServer) -> None:
+    response = httpx.post(
+        f"{server.url}/api/v1/funds",
+        content=b"x" * (MAX_CONTENT_LENGTH + 1024),
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert response.status_code == 413
+    assert response.json()["status"] == "error"
