@@ -6,6 +6,7 @@ them all into one message. Kept apart from ``settings.py`` so that file stays th
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -99,3 +100,16 @@ def url(raw: str) -> str | None:
     if "://" not in value:
         raise ValueError("expected a URL such as postgresql://user@host:5432/dbname")
     return value
+
+
+def proxy_address(raw: str) -> str | None:
+    """A reverse proxy's IP address, ``*`` (any peer: only behind a firewall), or empty (none)."""
+    value = raw.strip()
+    if not value:
+        return None
+    if value == "*":
+        return value
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ValueError("expected the proxy's IP address (such as 127.0.0.1) or *") from None

@@ -27,6 +27,7 @@ from services.setting_parsers import int_range as _int_range
 from services.setting_parsers import log_level as _log_level
 from services.setting_parsers import optional_text as _optional_text
 from services.setting_parsers import path as _path
+from services.setting_parsers import proxy_address as _proxy_address
 from services.setting_parsers import rate_limit as _rate_limit
 from services.setting_parsers import text as _text
 from services.setting_parsers import url as _url
@@ -71,10 +72,34 @@ class Settings:
         "MIN_PASSWORD_LENGTH", _int_range(8, 128), 10, "Shortest admin password accepted"
     )
     login_rate_limit: str = _setting(
-        "LOGIN_RATE_LIMIT", _text, "5 per minute", "Failed logins allowed per client address"
+        "LOGIN_RATE_LIMIT",
+        _rate_limit,
+        "5 per minute",
+        "Login (and first-run setup) attempts per client address; a successful login starts afresh",
+    )
+    login_username_rate_limit: str = _setting(
+        "LOGIN_USERNAME_RATE_LIMIT",
+        _rate_limit,
+        "10 per minute",
+        "Login attempts per username, from any address",
+    )
+    password_hash_concurrency: int = _setting(
+        "PASSWORD_HASH_CONCURRENCY", _int_range(1, 16), 2, "Password checks at once (64 MiB each); more wait"
+    )
+    session_lifetime_s: int = _setting(
+        "PERMANENT_SESSION_LIFETIME",
+        _int_range(60, 2_592_000),
+        43_200,
+        "Seconds a login lasts without a request",
+    )
+    trusted_proxy: str | None = _setting(
+        "TRUSTED_PROXY", _proxy_address, None, "Reverse proxy IP whose X-Forwarded-For names the client"
     )
     ratelimit_storage_uri: str = _setting(
-        "RATELIMIT_STORAGE_URI", _text, "memory://", "Flask-Limiter storage (memory:// or redis://)"
+        "RATELIMIT_STORAGE_URI",
+        _text,
+        "memory://",
+        "Storage of the rate limits: login, setup, orders (memory:// or redis://)",
     )
     ratelimit_key_prefix: str = _setting(
         "RATELIMIT_KEY_PREFIX",

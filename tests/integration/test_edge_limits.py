@@ -1,5 +1,5 @@
 """The real server (``python app.py``, waitress) at the edge: an oversized body is refused before
-it is read."""
+it is read, and behind a trusted reverse proxy the login limit counts the real client."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import select
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.live_server import LiveServer
+from tests.support.apps import ADMIN_PASSWORD, ADMIN_USER
+from tests.support.live_server import LiveServer, LoggedInSession
 from tests.support.net import free_port
 
 MIB = 1024 * 1024
@@ -87,3 +89,41 @@ def test_a_body_just_over_the_limit_gets_the_hosts_own_413(server: LiveServer) -
     )
     assert response.status_code == 413
     assert response.json()["status"] == "error"
+
+
+def _login(server: LiveServer, password: str, forwarded_for: str) -> int:
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        token = client.get("/auth/csrf-token").json()["csrf_token"]
+        response = client.post(
+            "/auth/login",
+            json={"username": ADMIN_USER, "password": password},
+            headers={"X-CSRFToken": token, "X-Forwarded-For": forwarded_for},
+        )
+        return response.status_code
+
+
+def _set_up(server: LiveServer) -> None:
+    session = LoggedInSession(server.url)
+    try:
+        session.setup_or_login(ADMIN_USER, ADMIN_PASSWORD)
+    finally:
+        session.client.close()
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_for_buys_no_fresh_budget(server: LiveServer) -> None:
+    _set_up(server)
+    statuses = [_login(server, "wrong password", f"203.0.113.{n}") for n in range(6)]
+    assert statuses == [401] * 5 + [429]
+
+
+def test_behind_a_trusted_proxy_one_attacker_does_not_lock_the_admin_out(tmp_path: Path) -> None:
+    proxied = LiveServer(tmp_path / "data", free_port(), env={"TRUSTED_PROXY": "127.0.0.1"}).start()
+    try:
+        _set_up(proxied)
+        attacker = [_login(proxied, "wrong password", "203.0.113.7") for _ in range(6)]
+        assert attacker == [401] * 5 + [429]
+        # The admin comes through the same proxy from another address: not locked out (the limit
+        # used to be keyed by the proxy's address, shared by everyone).
+        assert _login(proxied, ADMIN_PASSWORD, "198.51.100.9") == 200
+    finally:
+        proxied.stop()

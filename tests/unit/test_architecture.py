@@ -47,6 +47,7 @@ SHARED = frozenset(
         "host_logging",
         "accounts",
         "apikeys",
+        "login_throttle",
         "setting_parsers",
     }
 )
