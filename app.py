@@ -12,10 +12,11 @@ import logging
 import os
 import signal
 import sys
+from datetime import timedelta
 from types import FrameType
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -24,6 +25,7 @@ from waitress.server import create_server
 from blueprints import api_v1, apikey, dashboard, python, sandbox
 from blueprints.auth import init_auth
 from blueprints.http_errors import register_error_handlers
+from blueprints.json_input import HostRequest
 from blueprints.navigation import navigation_for
 from blueprints.web import HOST_EXTENSION
 from services.clock import Clock, to_ist
@@ -44,12 +46,13 @@ CONTENT_SECURITY_POLICY = (
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:
     """Build the application for ``settings`` (read from the environment when omitted)."""
     app = Flask(__name__)
+    app.request_class = HostRequest  # JSON bodies: bounded depth and numbers, 400 when malformed
     settings = _settings_step(app, settings)
     redactor, log_handler = _logging_step(settings)
     host = _services_step(app, settings, clock, redactor)
     host.on_shutdown(lambda: _remove_log_handler(log_handler))
-    limiter = _extensions_step(app, host)
-    _blueprints_step(app, host, limiter)
+    _extensions_step(app, host)
+    _blueprints_step(app, host)
     _error_handlers_step(app)
     _background_step(host)
     return app
@@ -66,6 +69,7 @@ def _settings_step(app: Flask, settings: Settings | None) -> Settings:
         SESSION_COOKIE_NAME="openalgo_host_session",
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.session_lifetime_s),
         # A trader keeps pages open all day; the token lives as long as the session does.
         WTF_CSRF_TIME_LIMIT=None,
         JSON_SORT_KEYS=False,
@@ -93,9 +97,12 @@ def _services_step(app: Flask, settings: Settings, clock: Clock | None, redactor
     return host
 
 
-def _extensions_step(app: Flask, host: Host) -> Limiter:
+def _extensions_step(app: Flask, host: Host) -> None:
     CSRFProtect(app)
-    return Limiter(
+    # Login and setup are throttled in services/login_throttle.py and orders per API key in
+    # services/orders/throttle.py (counted before the work, in the same storage); Flask-Limiter
+    # (app.extensions["limiter"]) is there for a route that needs a plain per-client limit.
+    Limiter(
         get_remote_address,
         app=app,
         storage_uri=host.settings.ratelimit_storage_uri,
@@ -105,8 +112,8 @@ def _extensions_step(app: Flask, host: Host) -> Limiter:
     )
 
 
-def _blueprints_step(app: Flask, host: Host, limiter: Limiter) -> None:
-    init_auth(app, limiter, host.settings.login_rate_limit)
+def _blueprints_step(app: Flask, host: Host) -> None:
+    init_auth(app)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(apikey.bp)
     # Feature blueprints register below, one line each.
@@ -127,6 +134,10 @@ def _blueprints_step(app: Flask, host: Host, limiter: Limiter) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        if request.endpoint != "static":
+            # Pages and JSON carry account data (the API key page above all): never kept by a
+            # browser or proxy cache, not even in the back/forward history.
+            response.headers["Cache-Control"] = "no-store"
         return response
 
 
@@ -185,6 +196,15 @@ def main(clock: Clock | None = None) -> int:
 
 def _waitress(app: Flask, settings: Settings) -> Any:
     """The production WSGI server (threads), bound to the configured address (port 0: any free)."""
+    proxy: dict[str, Any] = {}
+    if settings.trusted_proxy:
+        # Only this peer's X-Forwarded-For/-Proto are believed: request.remote_addr (the key of
+        # the login limits) is then the real client instead of the proxy.
+        proxy = {
+            "trusted_proxy": settings.trusted_proxy,
+            "trusted_proxy_count": 1,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
+        }
     return create_server(
         app,
         host=settings.host_ip,
@@ -196,6 +216,9 @@ def _waitress(app: Flask, settings: Settings) -> Any:
         channel_timeout=120,
         connection_limit=1000,
         clear_untrusted_proxy_headers=True,
+        # A larger body is refused from its Content-Length (or as its chunks arrive), unread.
+        max_request_body_size=settings.max_request_body_size,
+        **proxy,
     )
 
 

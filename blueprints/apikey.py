@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from blueprints.auth import keep_session
 from blueprints.web import host, ok, wants_json
 
 bp = Blueprint("apikey", __name__)
@@ -22,8 +23,10 @@ def show() -> str:
 @bp.post("/apikey")
 @login_required
 def regenerate() -> Any:
-    key = host().api_keys.regenerate(current_user.id)
+    renewed = host().api_keys.regenerate(current_user.id)
+    keep_session(renewed.session_generation)  # every other login session has ended
+    message = "A new API key was generated; the old one no longer works and other logins have ended."
     if wants_json():
-        return ok({"api_key": key}, "A new API key was generated; the old one no longer works.")
-    flash("A new API key was generated; the old one no longer works.", "success")
+        return ok({"api_key": renewed.api_key}, message)
+    flash(message, "success")
     return redirect(url_for("apikey.show"))

@@ -1,4 +1,8 @@
-"""Login, logout, first-run setup and the CSRF token endpoint."""
+"""Login, logout, first-run setup and the CSRF token endpoint.
+
+A login session carries the account's session generation; the user loader compares it on every
+request, so logout (and a new API key) ends every copy of an older session cookie.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_limiter import Limiter
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
@@ -26,6 +29,8 @@ from services.accounts import Account
 from services.errors import InvalidInput, NotAuthenticated
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+SESSION_GENERATION = "session_generation"
 
 
 class SessionUser(UserMixin):
@@ -55,6 +60,20 @@ def _safe_next(target: str | None) -> str:
 def _log_in(account: Account) -> None:
     session.clear()  # a fresh session on login: no fixation of a pre-login session
     login_user(SessionUser(account))
+    keep_session(account.session_generation)
+    # Permanent: the cookie and its signature expire PERMANENT_SESSION_LIFETIME after the last
+    # request (Flask refreshes a permanent session on each one).
+    session.permanent = True
+
+
+def keep_session(generation: int) -> None:
+    """This browser's session stays valid at ``generation`` (after a login or a new API key)."""
+    session[SESSION_GENERATION] = generation
+
+
+def _client() -> str:
+    # The real client: waitress rewrites remote_addr from X-Forwarded-For only for TRUSTED_PROXY.
+    return request.remote_addr or ""
 
 
 def _render_setup(fields: dict[str, str], username: str) -> str:
@@ -79,7 +98,7 @@ def setup_submit() -> Any:
     form = _form()
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     try:
-        account = host().accounts.set_up(username, password)
+        account = host().accounts.set_up(username, password, _client())
     except InvalidInput as error:
         if wants_json():
             raise
@@ -105,7 +124,7 @@ def login_submit() -> Any:
     form = _form()
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     try:
-        account = host().accounts.authenticate(username, password)
+        account = host().accounts.authenticate(username, password, _client())
     except NotAuthenticated as error:
         if wants_json():
             raise
@@ -124,6 +143,7 @@ def login_submit() -> Any:
 @bp.post("/logout")
 @login_required
 def logout() -> Any:
+    host().accounts.end_sessions(current_user.id)  # a copy of this session's cookie is void too
     logout_user()
     session.clear()
     if wants_json():
@@ -143,8 +163,8 @@ def _unauthorized() -> Any:
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
-def init_auth(app: Flask, limiter: Limiter, login_rate_limit: str) -> None:
-    """Register the blueprint, the session user loader and the login rate limit."""
+def init_auth(app: Flask) -> None:
+    """Register the blueprint and the session user loader (login limits live in the service)."""
     login_manager = LoginManager()
     login_manager.session_protection = "strong"
     login_manager.init_app(app)
@@ -154,13 +174,9 @@ def init_auth(app: Flask, limiter: Limiter, login_rate_limit: str) -> None:
         if not user_id.isdigit():
             return None
         account = host().accounts.get(int(user_id))
-        return None if account is None else SessionUser(account)
+        if account is None or session.get(SESSION_GENERATION) != account.session_generation:
+            return None  # logged out (or the API key was renewed) since this session began
+        return SessionUser(account)
 
     login_manager.unauthorized_handler(_unauthorized)
-
-    # Only failed attempts count, so a trader who logs in and out all day is never locked out.
     app.register_blueprint(bp)
-    app.view_functions["auth.login_submit"] = limiter.limit(  # type: ignore[assignment]
-        login_rate_limit,
-        deduct_when=lambda response: response.status_code >= 400,
-    )(app.view_functions["auth.login_submit"])

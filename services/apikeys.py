@@ -2,14 +2,16 @@
 
 Stored twice: a SHA-256 digest to verify requests, and a Fernet-encrypted copy so the host can
 inject the key into the strategies it starts. Regeneration replaces both in one transaction, so
-the old key stops working at once.
+the old key stops working at once, and in the same transaction ends every login session issued
+before (a new key is what a trader does when something leaked).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from database.engine import Database
@@ -18,6 +20,14 @@ from services.crypto import SecretBox, api_key_digest, new_api_key
 from services.errors import NotFound
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    """A regenerated key and the session generation from now on (the caller's session keeps it)."""
+
+    api_key: str
+    session_generation: int
 
 
 class ApiKeys:
@@ -34,13 +44,14 @@ class ApiKeys:
         )
         return key
 
-    def regenerate(self, user_id: int) -> str:
+    def regenerate(self, user_id: int) -> NewApiKey:
         with self._db.session() as session:
-            if session.get(User, user_id) is None:
+            generation = advance_session_generation(session, user_id)
+            if generation is None:
                 raise NotFound("No such user.")
             key = self.issue(session, user_id)
-        log.info("API key regenerated for user id %s", user_id)
-        return key
+        log.info("API key regenerated for user id %s; earlier login sessions ended", user_id)
+        return NewApiKey(key, generation)
 
     def current(self, user_id: int) -> str | None:
         """The user's key in plaintext (for the API key page and for strategies)."""
@@ -60,3 +71,15 @@ class ApiKeys:
             return None
         with self._db.session() as session:
             return session.scalar(select(ApiKey.user_id).where(ApiKey.key_digest == api_key_digest(api_key)))
+
+
+def advance_session_generation(session: Session, user_id: int) -> int | None:
+    """Bump the user's session generation inside ``session``; the new value (None: no such user).
+
+    An UPDATE first, then the read: the row is locked from the update on, so two bumps at once
+    both count on every backend.
+    """
+    session.execute(
+        update(User).where(User.id == user_id).values(session_generation=User.session_generation + 1)
+    )
+    return session.scalar(select(User.session_generation).where(User.id == user_id))

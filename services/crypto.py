@@ -14,14 +14,16 @@ import hashlib
 import hmac
 import os
 import secrets
-from functools import cached_property
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from cryptography.fernet import Fernet, InvalidToken
 
-from services.errors import ConfigurationError, SecretUnreadable
+from services.errors import ConfigurationError, SecretUnreadable, Unavailable
 
 ENCRYPTION_KEY_FILE = ".encryption_key"
 SECRET_KEY_FILE = ".secret_key"  # noqa: S105 - a file name, not a secret
@@ -88,27 +90,46 @@ def session_secret_key(keys_dir: Path) -> str:
 
 
 class Passwords:
-    """argon2id password hashing with the library's recommended parameters."""
+    """argon2id password hashing with the library's recommended parameters.
 
-    def __init__(self) -> None:
-        self._hasher = PasswordHasher()
+    Each hash or verification takes 64 MiB for a moment, so at most ``max_concurrent`` run at
+    once: a flood of logins or setups waits for a slot (``wait_s`` at most, then Unavailable)
+    instead of growing the host's memory without bound.
+    """
+
+    def __init__(
+        self, max_concurrent: int = 2, wait_s: float = 5.0, hasher: PasswordHasher | None = None
+    ) -> None:
+        self._hasher = hasher or PasswordHasher()
+        self._slots = threading.BoundedSemaphore(max_concurrent)
+        self._wait_s = wait_s
+        self._dummy: str | None = None
+
+    @contextmanager
+    def _slot(self) -> Iterator[None]:
+        if not self._slots.acquire(timeout=self._wait_s):
+            raise Unavailable("The host is busy checking other passwords. Try again in a moment.")
+        try:
+            yield
+        finally:
+            self._slots.release()
 
     def hash(self, password: str) -> str:
-        return self._hasher.hash(password)
+        with self._slot():
+            return self._hasher.hash(password)
 
     def verify(self, stored_hash: str, password: str) -> bool:
-        try:
-            return self._hasher.verify(stored_hash, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return False
+        with self._slot():
+            try:
+                return self._hasher.verify(stored_hash, password)
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                return False
 
     def dummy_verify(self) -> None:
         """Spend the time of one verification, so unknown users and wrong passwords look alike."""
-        self.verify(self._dummy_hash, "not-the-password")
-
-    @cached_property
-    def _dummy_hash(self) -> str:
-        return self._hasher.hash(secrets.token_hex(16))
+        if self._dummy is None:
+            self._dummy = self.hash(secrets.token_hex(16))
+        self.verify(self._dummy, "not-the-password")
 
 
 def new_api_key() -> str:

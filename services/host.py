@@ -25,6 +25,7 @@ from services.hosting.wiring import build_strategy_hosting
 from services.leases import HostIdentity, Leases
 from services.lifecycle import BackgroundService, Lifecycle
 from services.live.streams import LiveStreams, StreamConfig, StreamSlots
+from services.login_throttle import LoginThrottle
 from services.orders.wiring import build_orders
 from services.schedules.wiring import build_scheduling
 from services.settings import Settings
@@ -46,9 +47,17 @@ class Host:
         self.box = SecretBox.from_keys_dir(settings.keys_dir)
         self.db = Database.from_url(settings.effective_database_url)
         upgrade_to_head(self.db.engine)
-        self.passwords = Passwords()
+        self.passwords = Passwords(max_concurrent=settings.password_hash_concurrency)
         self.api_keys = ApiKeys(self.db, self.box)
-        self.accounts = Accounts(self.db, self.passwords, self.api_keys, settings.min_password_length)
+        throttle = LoginThrottle(
+            settings.login_rate_limit,
+            settings.login_username_rate_limit,
+            settings.ratelimit_storage_uri,
+            settings.ratelimit_key_prefix,
+        )
+        self.accounts = Accounts(
+            self.db, self.passwords, self.api_keys, settings.min_password_length, throttle
+        )
         self.listen_url = self.url_for_address(settings.host_ip, settings.port)
         self._background: list[BackgroundService] = []
         self._shutdown_hooks: list[Callable[[], None]] = []

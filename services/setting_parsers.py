@@ -1,8 +1,12 @@
-"""Parsers of setting values: each turns the raw text of an environment variable into its value
-or raises ValueError with a reason a trader can act on (``Settings.from_env`` collects them all)."""
+"""Parsers of setting values: each turns the raw text of an environment variable into a value.
+
+A parser raises ``ValueError`` with a reason a trader can act on; ``Settings.from_env`` collects
+them all into one message. Kept apart from ``settings.py`` so that file stays the list of settings.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -100,3 +104,16 @@ def url(raw: str) -> str | None:
     if "://" not in value:
         raise ValueError("expected a URL such as postgresql://user@host:5432/dbname")
     return value
+
+
+def proxy_address(raw: str) -> str | None:
+    """A reverse proxy's IP address, ``*`` (any peer: only behind a firewall), or empty (none)."""
+    value = raw.strip()
+    if not value:
+        return None
+    if value == "*":
+        return value
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ValueError("expected the proxy's IP address (such as 127.0.0.1) or *") from None

@@ -8,11 +8,13 @@ is down) shows as ``error`` on the page instead of failing it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from services.broker.interface import Broker
 from services.broker.types import OrderView, PositionView, TradeView
+from services.broker.validation import MAX_PRICE
 from services.clock import Clock, ist_iso, to_ist
 from services.errors import Conflict, HostError, InvalidInput
 from services.market.market_data import MarketData
@@ -41,9 +43,16 @@ def parse_price_move(payload: dict[str, Any]) -> PriceMove:
     if raw is None or raw == "":
         return PriceMove(exchange, symbol, None)
     try:
-        price = float(raw)
-    except (TypeError, ValueError):
-        raise InvalidInput("The price must be a number.", fields={"price": "must be a number"}) from None
+        price = float(raw) if not isinstance(raw, bool) else math.nan
+    except (TypeError, ValueError, OverflowError):
+        price = math.nan
+    # Checked before anything moves: one absurd price (1e308, nan) used to make every later
+    # order and funds call of the account fail. The market also bounds it by the symbol's price.
+    if not math.isfinite(price) or price <= 0 or price > MAX_PRICE:
+        raise InvalidInput(
+            f"The price must be a number above 0 and at most {MAX_PRICE:,.0f}.",
+            fields={"price": f"must be above 0 and at most {MAX_PRICE:,.0f}"},
+        )
     return PriceMove(exchange, symbol, price)
 
 

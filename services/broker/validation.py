@@ -63,18 +63,10 @@ class Fields:
                 self.errors[name] = "is required"
                 return 0
             return default
-        number: float | None = None
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            number = float(value)
-        elif isinstance(value, str):
-            try:
-                number = float(value)
-            except ValueError:
-                number = None
-        if number is None or not math.isfinite(number) or number != int(number):
+        result = _whole_number(value)
+        if result is None:
             self.errors[name] = "must be a whole number"
             return 0
-        result = int(number)
         if minimum is not None and result < minimum:
             self.errors[name] = (
                 "must be a positive whole number" if minimum == 1 else f"must be at least {minimum}"
@@ -89,10 +81,13 @@ class Fields:
             return 0.0
         try:
             number = float(value) if not isinstance(value, bool) else math.nan
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an int of 400 digits
             number = math.nan
-        if not math.isfinite(number) or number < 0 or number > MAX_PRICE:
+        if not math.isfinite(number) or number < 0:
             self.errors[name] = "must be a number of at least 0"
+            return 0.0
+        if number > MAX_PRICE:
+            self.errors[name] = f"must be at most {MAX_PRICE:,.0f}"
             return 0.0
         return number
 
@@ -113,6 +108,30 @@ class Fields:
         if self.errors:
             details = "; ".join(f"{name} {reason}" for name, reason in self.errors.items())
             raise InvalidInput(f"Invalid input: {details}.", fields=self.errors)
+
+
+def _whole_number(value: object) -> int | None:
+    """An int from an int, a float or text such as "10" or "10.0"; None when it is not one.
+
+    An int is taken as it is: converting a 400-digit one to float would raise OverflowError.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    number: float
+    if isinstance(value, float):
+        number = value
+    elif isinstance(value, str):
+        try:
+            number = float(value)  # "1" + 400 zeros is inf here, refused below
+        except ValueError:
+            return None
+    else:
+        return None
+    if not math.isfinite(number) or number != int(number):
+        return None
+    return int(number)
 
 
 def _instrument(fields: Fields) -> tuple[str, str]:

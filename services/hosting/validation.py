@@ -39,11 +39,27 @@ def clean_name(raw: object) -> str:
             f"The name is too long ({len(name)} characters).",
             fields={"name": f"At most {NAME_MAX} characters."},
         )
-    if any(unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"} for char in name):
+    hidden = _hidden_character(name)
+    if hidden:
         raise InvalidInput(
-            "The name contains control characters.", fields={"name": "Use printable characters only."}
+            f"The name contains an invisible or control character ({hidden}).",
+            fields={"name": f"Use printable characters only (found {hidden})."},
         )
     return name
+
+
+#: Control, format (U+202E RIGHT-TO-LEFT OVERRIDE and the other bidi controls, zero-width
+#: characters) and line/paragraph separators: they make a name or a file name display as something
+#: it is not ("evil\u202eyp.txt" shows as "eviltxt.py").
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def _hidden_character(text: str) -> str | None:
+    """The first hidden character of ``text`` as U+XXXX NAME, or None."""
+    for char in text:
+        if unicodedata.category(char) in _HIDDEN_CATEGORIES:
+            return f"U+{ord(char):04X} {unicodedata.name(char, 'control character')}"
+    return None
 
 
 def slug_of(name: str) -> str:
@@ -61,8 +77,14 @@ def check_upload_file_name(file_name: object) -> str:
         raise InvalidInput(
             "Only Python files (.py) can be uploaded.", fields={"file": "The file must end in .py."}
         )
-    if len(base) > 255 or any(unicodedata.category(char) == "Cc" for char in base):
-        raise InvalidInput("The file name is not acceptable.", fields={"file": "Rename the file."})
+    if len(base) > 255:
+        raise InvalidInput("The file name is too long.", fields={"file": "At most 255 characters."})
+    hidden = _hidden_character(base)
+    if hidden:
+        raise InvalidInput(
+            f"The file name contains an invisible or control character ({hidden}).",
+            fields={"file": f"Rename the file: it contains {hidden}."},
+        )
     return base
 
 

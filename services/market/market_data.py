@@ -35,6 +35,8 @@ DAILY_TURNOVER = 4e9
 #: Bid-ask spread as a fraction of the price (at least one tick each side).
 SPREAD = {"EQ": 0.0004, "FUT": 0.0002, "CRYPTO": 0.0002}
 FUTURES_CARRY = 0.065
+#: A moved price stays within this factor of the symbol's simulated price, either way.
+MAX_MOVE = 100.0
 _CHUNK_CELLS = 400_000  # minutes simulated at once when a long range is requested
 
 
@@ -200,21 +202,34 @@ class MarketData:
 
     # Driving the price -------------------------------------------------------------------------
     def set_price(self, instrument: Instrument, price: float) -> Quote:
-        """Move the symbol so that its LTP is now ``price`` (the walk continues from there)."""
-        if not math.isfinite(price) or price <= 0:
-            raise InvalidInput("The price must be a positive number.", fields={"price": "must be > 0"})
-        with self._lock:
-            self._factors.pop(instrument.key, None)
+        """Move the symbol so that its LTP is now ``price`` (the walk continues from there).
+
+        Within ``MAX_MOVE`` times the symbol's own price either way, checked before anything
+        changes: a price far off its path would poison every order and funds figure after it.
+        """
         raw = self._raw_ltp(instrument)
+        factor = price / raw if math.isfinite(price) and price > 0 else math.nan
+        if not 1 / MAX_MOVE <= factor <= MAX_MOVE:
+            low, high = (
+                _round(raw / MAX_MOVE, instrument.tick_size),
+                _round(raw * MAX_MOVE, instrument.tick_size),
+            )
+            raise InvalidInput(
+                f"{instrument.symbol} can move to a price between {low} and {high} "
+                f"(at most {MAX_MOVE:g} times its simulated price either way).",
+                fields={"price": f"must be between {low} and {high}"},
+            )
         with self._lock:
-            self._factors[instrument.key] = price / raw
+            self._factors[instrument.key] = factor
         return self.quote(instrument)
 
     def _raw_ltp(self, instrument: Instrument) -> float:
-        """The LTP before rounding to the tick (moving to an exact price needs the exact base)."""
+        """The LTP before any move and before rounding (moving to an exact price needs the exact
+        base); computed without touching the current move."""
         grid = SessionGrid.for_exchange(instrument.exchange)
-        if self._imported_day(instrument, grid) is not None:
-            return self.quote(instrument).ltp
+        imported = self._imported_day(instrument, grid, factor=1.0)
+        if imported is not None:
+            return float(imported[0].close[-1])
         cursor = self._cursor(instrument, grid)
         bars = simulate_days(self.spec(instrument), grid, np.array([epoch_day(cursor.day)], dtype=np.int64))
         minute = cursor.minute()
@@ -269,8 +284,8 @@ class MarketData:
         return Candles.concat(parts)
 
     # Imported data -----------------------------------------------------------------------------
-    def _scaled(self, candles: Candles, instrument: Instrument) -> Candles:
-        factor = self._factor(instrument)
+    def _scaled(self, candles: Candles, instrument: Instrument, factor: float | None = None) -> Candles:
+        factor = self._factor(instrument) if factor is None else factor
         if factor == 1.0:
             return candles
         tick = instrument.tick_size
@@ -284,8 +299,12 @@ class MarketData:
             candles.oi,
         )
 
-    def _imported_day(self, instrument: Instrument, grid: SessionGrid) -> tuple[Candles, float] | None:
-        """The last imported session up to now and the close before it, or None (simulated)."""
+    def _imported_day(
+        self, instrument: Instrument, grid: SessionGrid, factor: float | None = None
+    ) -> tuple[Candles, float] | None:
+        """The last imported session up to now and the close before it, or None (simulated).
+
+        Scaled by the symbol's move, or by ``factor`` when given."""
         intervals = self._store.intervals(instrument.exchange, instrument.symbol)
         if not intervals:
             return None
@@ -306,8 +325,8 @@ class MarketData:
         if before is not None:
             prev = self._store.load(instrument.exchange, instrument.symbol, interval, before, before + 1)
             prev_close = float(prev.close[0])
-        scaled = self._scaled(day, instrument)
-        return scaled, _round(prev_close * self._factor(instrument), instrument.tick_size)
+        factor = self._factor(instrument) if factor is None else factor
+        return self._scaled(day, instrument, factor), _round(prev_close * factor, instrument.tick_size)
 
     def _imported_history(
         self,

@@ -71,6 +71,31 @@ def test_moving_a_price_from_the_page(app: Flask, admin_client: FlaskClient) -> 
         assert refused.status_code == 400 and field in refused.get_json()["data"]["fields"]
 
 
+def test_an_absurd_price_is_refused_and_the_account_keeps_working(
+    app: Flask, admin_client: FlaskClient
+) -> None:
+    host_of(app).venue.master_contract.download_now()
+    _api(admin_client, app, "placeorder", symbol="TCS", exchange="NSE", action="BUY", quantity="2")
+    ltp = _api(admin_client, app, "quotes", symbol="TCS", exchange="NSE")["data"]["ltp"]  # type: ignore[index]
+    for price in [1e308, "1e308", "nan", "inf", "-inf", 0, True, float(ltp) * 101, float(ltp) / 101]:
+        refused = post_json(
+            admin_client, "/sandbox/price", {"exchange": "NSE", "symbol": "TCS", "price": price}
+        )
+        assert refused.status_code == 400, (price, refused.get_json())
+        assert "price" in refused.get_json()["data"]["fields"]
+    # Nothing moved, and every order and funds call of the account still answers.
+    data = admin_client.get("/sandbox/data", headers={"Accept": "application/json"}).get_json()["data"]
+    assert data["moved_prices"] == [] and data["error"] is None
+    assert _api(admin_client, app, "funds")["status"] == "success"
+    assert _api(admin_client, app, "positionbook")["status"] == "success"
+    order = _api(admin_client, app, "placeorder", symbol="TCS", exchange="NSE", action="SELL", quantity="2")
+    assert order["status"] == "success"
+    # A bold but sane move (up to 100 times either way) is still allowed.
+    moved = post_json(admin_client, "/sandbox/price", {"exchange": "NSE", "symbol": "TCS", "price": ltp * 50})
+    assert moved.status_code == 200
+    assert _api(admin_client, app, "funds")["status"] == "success"
+
+
 def test_reload_from_the_page(app: Flask, admin_client: FlaskClient) -> None:
     master = host_of(app).venue.master_contract
     response = post_json(admin_client, "/sandbox/master-contract/reload")

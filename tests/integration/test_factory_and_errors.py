@@ -77,3 +77,18 @@ def test_security_headers_are_set(client: FlaskClient) -> None:
     response = client.get("/auth/setup", headers=HTML)
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_nothing_a_logged_in_user_sees_is_cached(admin_client: FlaskClient) -> None:
+    for url, headers in [
+        ("/apikey", {"Accept": "text/html"}),
+        ("/apikey", {"Accept": "application/json"}),
+        ("/python/status", {"Accept": "application/json"}),
+        ("/", {"Accept": "text/html"}),
+        ("/auth/csrf-token", {"Accept": "application/json"}),
+    ]:
+        response = admin_client.get(url, headers=headers)
+        assert response.status_code == 200, url
+        assert response.headers["Cache-Control"] == "no-store", url
+    # Static assets stay cacheable.
+    assert "no-store" not in admin_client.get("/static/css/app.css").headers.get("Cache-Control", "")

@@ -66,8 +66,23 @@ def test_upload_stores_the_script_under_a_server_made_id(app: Flask, admin_clien
         ({"name": "   "}, 400, "name"),
         ({"name": "n" * 101}, 400, "name"),
         ({"exchange": "NYSE"}, 400, "exchange"),
+        ({"file_name": "invoice\u202eyp.txt.py"}, 400, "file"),
+        ({"file_name": "ema\u200b.py"}, 400, "file"),
+        ({"name": "EMA \u202eesrever"}, 400, "name"),
     ],
-    ids=["not-py", "nul", "latin1", "syntax", "too-large", "blank-name", "long-name", "exchange"],
+    ids=[
+        "not-py",
+        "nul",
+        "latin1",
+        "syntax",
+        "too-large",
+        "blank-name",
+        "long-name",
+        "exchange",
+        "rtl-override-file",
+        "zero-width-file",
+        "rtl-override-name",
+    ],
 )
 def test_bad_uploads_are_refused_and_change_nothing(
     app: Flask, admin_client: FlaskClient, case: dict[str, Any], status: int, field: str

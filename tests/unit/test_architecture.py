@@ -50,6 +50,7 @@ SHARED = frozenset(
         "confinement",
         "setting_parsers",
         "leases",
+        "login_throttle",
     }
 )
 FLASK = ("flask", "werkzeug")

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from services.crypto import (
     Passwords,
@@ -12,7 +14,7 @@ from services.crypto import (
     read_or_create_key_file,
     session_secret_key,
 )
-from services.errors import SecretUnreadable
+from services.errors import SecretUnreadable, Unavailable
 
 
 def test_key_files_are_created_private_and_kept(tmp_path: Path) -> None:
@@ -51,6 +53,47 @@ def test_passwords_verify_only_the_right_password() -> None:
     assert passwords.verify(stored, "correct horse battery")
     assert not passwords.verify(stored, "wrong")
     assert not passwords.verify("not-a-hash", "wrong")
+
+
+class _GatedHasher(PasswordHasher):
+    """A hasher that holds every hash until the test opens the gate, counting how many run at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.running = 0
+        self.peak = 0
+        self._lock = threading.Lock()
+
+    def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+        with self._lock:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+        self.gate.wait(10)
+        with self._lock:
+            self.running -= 1
+        return "$argon2id$fake"
+
+
+def test_password_hashes_run_at_most_n_at_once_and_the_rest_wait_then_give_up() -> None:
+    hasher = _GatedHasher()
+    passwords = Passwords(max_concurrent=2, wait_s=0.2, hasher=hasher)
+    results: list[object] = []
+    threads = [threading.Thread(target=lambda: results.append(passwords.hash("pw"))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    while hasher.running < 2:
+        threading.Event().wait(0.01)
+    # Both slots are taken (128 MiB with real argon2): a third hash waits briefly, then is refused.
+    with pytest.raises(Unavailable, match="busy"):
+        passwords.hash("pw")
+    with pytest.raises(Unavailable):
+        passwords.verify("$argon2id$fake", "pw")
+    hasher.gate.set()
+    for thread in threads:
+        thread.join(5)
+    assert results == ["$argon2id$fake"] * 2 and hasher.peak == 2
+    assert passwords.hash("pw") == "$argon2id$fake"  # the slots are free again
 
 
 def test_api_keys_are_random_and_digests_stable() -> None:

@@ -159,6 +159,18 @@ def test_moving_a_price_moves_quote_and_candles_together(world: SandboxWorld) ->
         world.market.set_price(instrument, -1)
 
 
+def test_a_move_far_off_the_symbols_price_is_refused_and_changes_nothing(world: SandboxWorld) -> None:
+    instrument = world.instrument("WIPRO")
+    world.market.set_price(instrument, 300.0)
+    for price in [1e308, 300.0 * 1000, 300.0 / 1000, float("nan"), float("inf"), 0.0]:
+        with pytest.raises(InvalidInput) as caught:
+            world.market.set_price(instrument, price)
+        assert "price" in caught.value.fields
+        assert world.ltp("WIPRO") == 300.0  # the earlier move stands: nothing was touched
+    world.market.set_price(instrument, 9000.0)  # 30 times: allowed
+    assert world.ltp("WIPRO") == 9000.0
+
+
 def test_bad_history_requests_are_refused(world: SandboxWorld) -> None:
     instrument = world.instrument("ONGC")
     with pytest.raises(InvalidInput, match="before start_date"):

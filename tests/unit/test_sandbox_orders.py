@@ -214,6 +214,46 @@ def test_smart_orders_move_the_position_to_the_target(world: SandboxWorld) -> No
     assert [(o.action, o.quantity) for o in reversed(orders)] == [("BUY", 10), ("SELL", 15), ("BUY", 5)]
 
 
+def _smart_limit(world: SandboxWorld, action: str, size: int, price: float) -> tuple[str | None, str]:
+    order = OrderRequest("ICICIBANK", "NSE", action, 0, pricetype="LIMIT", price=price, strategy="smart")
+    result = world.broker.place_smart_order(world.user_id, SmartOrderRequest(order, size))
+    return result.orderid, result.message
+
+
+def test_a_repeated_smart_limit_order_does_not_stack(world: SandboxWorld) -> None:
+    ltp = world.ltp("ICICIBANK")
+    below = round(ltp * 0.97, 1)  # rests: below the market
+    first, _ = _smart_limit(world, "BUY", 10, below)
+    assert first is not None and world.status(first) == "open"
+    # The same signal again (a strategy's next tick, a retried webhook): nothing more is placed.
+    again, message = _smart_limit(world, "BUY", 10, below)
+    assert again is None and "already" in message
+    # A larger target places only the difference to position + working orders.
+    more, _ = _smart_limit(world, "BUY", 15, below)
+    assert more is not None and world.broker.order_status(world.user_id, more).quantity == 5
+    world.move("ICICIBANK", below - 5)
+    world.engine.match()
+    assert world.broker.open_position(world.user_id, "ICICIBANK", "NSE", "MIS") == 15  # not 25
+
+    # Going back down: a working SELL counts the same way.
+    above = round((below - 5) * 1.03, 1)
+    sell, _ = _smart_limit(world, "SELL", 5, above)
+    assert sell is not None and world.broker.order_status(world.user_id, sell).quantity == 10
+    assert _smart_limit(world, "SELL", 5, above)[0] is None
+    open_orders = [o for o in world.broker.order_book(world.user_id) if o.order_status == "open"]
+    assert [(o.action, o.quantity) for o in open_orders] == [("SELL", 10)]
+
+
+def test_a_waiting_stop_loss_does_not_count_as_working_towards_the_target(world: SandboxWorld) -> None:
+    ltp = world.ltp("ICICIBANK")
+    assert _smart(world, "BUY", 10, 10)
+    stop = world.order("ICICIBANK", "SELL", 10, pricetype="SL-M", trigger_price=round(ltp * 0.95, 1))
+    assert world.status(stop) == "pending"
+    # The exit signal still exits: the stop-loss is protection, not an exit on its way.
+    assert _smart(world, "SELL", 0, 0)
+    assert world.broker.open_position(world.user_id, "ICICIBANK", "NSE", "MIS") == 0
+
+
 def test_the_matcher_survives_a_reloaded_master_contract(world: SandboxWorld) -> None:
     ltp = world.ltp("TRENT")
     orderid = world.order("TRENT", "BUY", 1, pricetype="LIMIT", price=round(ltp - 50, 1))

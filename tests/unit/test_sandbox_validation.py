@@ -54,6 +54,36 @@ def test_bad_orders_name_the_field(change: dict[str, Any], field: str) -> None:
     assert field in _fields(validation.parse_order, {**ORDER, **change})
 
 
+HUGE = 10**400  # what a JSON body with a 400-digit number decodes to
+
+
+@pytest.mark.parametrize(
+    ("parse", "change", "field"),
+    [
+        (validation.parse_order, {"quantity": HUGE}, "quantity"),
+        (validation.parse_order, {"quantity": -HUGE}, "quantity"),
+        (validation.parse_order, {"quantity": "1" + "0" * 400}, "quantity"),
+        (validation.parse_order, {"quantity": 1e308}, "quantity"),
+        (validation.parse_order, {"pricetype": "LIMIT", "price": HUGE}, "price"),
+        (validation.parse_order, {"pricetype": "SL-M", "trigger_price": HUGE}, "trigger_price"),
+        (validation.parse_order, {"disclosed_quantity": HUGE}, "disclosed_quantity"),
+        (validation.parse_smart_order, {"position_size": HUGE}, "position_size"),
+        (validation.parse_smart_order, {"quantity": HUGE}, "quantity"),
+        (validation.parse_modify, {"orderid": "1", "price": HUGE}, "price"),
+    ],
+)
+def test_numbers_too_large_for_any_order_name_the_field(
+    parse: Any, change: dict[str, Any], field: str
+) -> None:
+    # They used to escape as OverflowError (a 500) instead of a 400 naming the field.
+    assert field in _fields(parse, {**ORDER, **change})
+
+
+def test_a_price_above_the_ceiling_says_so() -> None:
+    fields = _fields(validation.parse_order, {**ORDER, "pricetype": "LIMIT", "price": 2e9})
+    assert fields["price"] == "must be at most 1,000,000,000"
+
+
 def test_all_problems_are_reported_at_once() -> None:
     fields = _fields(validation.parse_order, {"exchange": "NSE", "action": "x", "quantity": "-2"})
     assert set(fields) == {"symbol", "action", "quantity"}

@@ -60,3 +60,22 @@ def test_live_streams_cannot_take_every_server_thread(tmp_path: Path) -> None:
         Settings.from_env(
             environ={"WAITRESS_THREADS": "40", "STREAM_MAX_CONCURRENT": "40"}, dotenv_path=tmp_path / "x"
         )
+
+
+def test_auth_settings_are_checked_at_start(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        Settings.from_env(
+            environ={
+                "TRUSTED_PROXY": "the-proxy",
+                "LOGIN_RATE_LIMIT": "lots",
+                "PASSWORD_HASH_CONCURRENCY": "0",
+            },
+            dotenv_path=tmp_path / "none.env",
+        )
+    message = caught.value.message
+    assert "TRUSTED_PROXY='the-proxy': expected the proxy's IP address" in message
+    assert "LOGIN_RATE_LIMIT='lots': expected a rate" in message
+    assert "PASSWORD_HASH_CONCURRENCY='0'" in message
+    proxied = Settings.from_env(environ={"TRUSTED_PROXY": " 10.0.0.2 "}, dotenv_path=tmp_path / "none.env")
+    assert proxied.trusted_proxy == "10.0.0.2"
+    assert proxied.max_request_body_size == proxied.max_content_length + 1024 * 1024

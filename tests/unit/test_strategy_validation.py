@@ -49,6 +49,25 @@ def test_only_python_files_are_accepted() -> None:
             check_upload_file_name(bad)
 
 
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("report\u202eyp.txt.py", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+        ("ema\u200b.py", "U+200B ZERO WIDTH SPACE"),
+        ("ema\u2066x.py", "U+2066 LEFT-TO-RIGHT ISOLATE"),
+        ("ema\u2028.py", "U+2028 LINE SEPARATOR"),
+    ],
+)
+def test_invisible_format_characters_are_refused_in_file_names_and_names(text: str, shown: str) -> None:
+    # U+202E makes "report<RLO>yp.txt.py" display as "reportyp.py.txt": a name that lies.
+    with pytest.raises(InvalidInput) as caught:
+        check_upload_file_name(text)
+    assert shown in caught.value.message and shown in caught.value.fields["file"]
+    with pytest.raises(InvalidInput) as caught:
+        clean_name(text)
+    assert shown in caught.value.fields["name"]
+
+
 def test_scripts_must_be_small_utf8_text_with_valid_syntax() -> None:
     assert decode_script("print('₹ 100')\n".encode(), LIMIT) == "print('₹ 100')\n"
     assert decode_script(b"\xef\xbb\xbfprint(1)\n", LIMIT) == "print(1)\n"  # a BOM is fine

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, time
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from database.engine import Database
 from database.models.sandbox import SandboxOrder, SandboxPosition, SandboxTrade
 from services.broker.sandbox import ledger
 from services.broker.sandbox.accounts import PaperAccounts, order_of
+from services.broker.sandbox.smart import Working
 from services.broker.types import OPEN_STATUSES, Funds, HoldingView, OrderView, PositionView, TradeView
 from services.clock import IST, Clock, to_ist
 from services.market.instruments import InstrumentIndex
@@ -150,6 +151,26 @@ class Books:
                 )
             )
         return int(quantity or 0)
+
+    def working(self, account: int, symbol: str, exchange: str, product: str) -> Working:
+        """Unfilled quantity of the symbol's open orders (resting limits), per side.
+
+        Stops still waiting for their trigger (``pending``) are not working orders.
+        """
+        with self._db.session() as session:
+            rows = session.execute(
+                select(SandboxOrder.action, func.sum(SandboxOrder.quantity - SandboxOrder.filled_quantity))
+                .where(
+                    SandboxOrder.user_id == account,
+                    SandboxOrder.exchange == exchange,
+                    SandboxOrder.symbol == symbol,
+                    SandboxOrder.product == product,
+                    SandboxOrder.status == "open",
+                )
+                .group_by(SandboxOrder.action)
+            ).all()
+        by_side = {action: int(quantity or 0) for action, quantity in rows}
+        return Working(buy=by_side.get("BUY", 0), sell=by_side.get("SELL", 0))
 
     def holdings(self, account: int) -> list[HoldingView]:
         """Delivery (CNC) positions held long."""

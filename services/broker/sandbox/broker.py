@@ -122,7 +122,8 @@ class SandboxBroker:
         # One smart order per symbol at a time: two signals must not both see the old position.
         with self._symbol_locks.hold((account, order.exchange, order.symbol, order.product)):
             current = self._books.open_position(account, order.symbol, order.exchange, order.product)
-            plan = plan_smart_order(current, request.position_size, order.action, order.quantity)
+            working = self._books.working(account, order.symbol, order.exchange, order.product)
+            plan = plan_smart_order(current, request.position_size, order.action, order.quantity, working)
             if plan.action is None:
                 return SmartOrderResult(None, plan.message)
             orderid = self.engine.place(account, replace(order, action=plan.action, quantity=plan.quantity))
