@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -29,20 +30,21 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class HostIdentity:
-    """Who a host is: ``<machine>/<pid>/<process start time>`` (unique while it runs, never
-    reused: a restarted host is another identity)."""
+    """Who a host is: ``<machine>/<pid>/<process start time>/<nonce>`` (never reused: a restarted
+    host is another identity; the nonce tells two hosts of one process apart, as in tests)."""
 
     machine: str
     pid: int
     started: float
+    nonce: str
 
     @property
     def id(self) -> str:
-        return f"{self.machine}/{self.pid}/{self.started:.2f}"
+        return f"{self.machine}/{self.pid}/{self.started:.2f}/{self.nonce}"
 
     @classmethod
     def of_this_process(cls) -> HostIdentity:
-        return cls(socket.gethostname(), os.getpid(), psutil.Process().create_time())
+        return cls(socket.gethostname(), os.getpid(), psutil.Process().create_time(), secrets.token_hex(3))
 
 
 def _alive(holder: str, machine: str) -> bool:
@@ -50,7 +52,8 @@ def _alive(holder: str, machine: str) -> bool:
     holder_machine, _, rest = holder.partition("/")
     if holder_machine != machine:
         return True  # another machine: only its lease's expiry tells
-    pid_text, _, started = rest.partition("/")
+    pid_text, _, rest = rest.partition("/")
+    started = rest.partition("/")[0]
     try:
         process = psutil.Process(int(pid_text))
         return f"{process.create_time():.2f}" == started

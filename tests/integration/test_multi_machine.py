@@ -6,8 +6,11 @@ with a message where its server does not answer.
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -16,7 +19,9 @@ from sqlalchemy import text
 
 from database.engine import make_engine
 from tests.support.apps import ADMIN_PASSWORD, ADMIN_USER, build_app, csrf_token, host_of, set_up_admin
-from tests.support.net import postgres_url, redis_url
+from tests.support.live_server import LiveServer, LoggedInSession
+from tests.support.net import free_port, postgres_url, redis_url
+from tests.support.strategies import strategy_processes, wait_until
 
 
 @pytest.fixture
@@ -116,3 +121,100 @@ def test_the_order_rate_limit_of_one_key_is_shared_by_hosts_through_redis(shared
     with pytest.raises(RateLimited):
         second.hit("key-A")
     second.hit("key-B")  # another API key has its own budget
+
+
+LOOPING = "import time\nprint('up', flush=True)\nwhile True:\n    time.sleep(0.1)\n"
+
+
+def _upload(session: LoggedInSession, name: str) -> str:
+    response = session.client.post(
+        "/python/upload",
+        files={"file": ("loop.py", LOOPING.encode())},
+        data={"name": name},
+        headers={"X-CSRFToken": session.csrf()},
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["data"]["id"])
+
+
+def _entries(session: LoggedInSession) -> dict[str, dict[str, object]]:
+    return {entry["id"]: entry for entry in session.get("/python/status").json()["data"]["strategies"]}
+
+
+@pytest.mark.postgres
+def test_two_hosts_on_one_database_never_run_a_strategy_twice(tmp_path: Path, pg_url: str) -> None:
+    """10 strategies started through host A; host B joins and waits three lease periods: still
+    exactly one process each, and B refuses to act on A's strategies. A is killed (-9): B takes
+    them over (it adopts A's processes: same machine) and there are never two."""
+    data_dir = tmp_path / "data"  # one installation: shared keys/ and scripts, one database
+    env = {"DATABASE_URL": pg_url, "STRATEGY_LEASE_S": "3", "STRATEGY_TICK_S": "0.2"}
+    host_a = LiveServer(data_dir, free_port(), env).start()
+    host_b: LiveServer | None = None
+    try:
+        a = LoggedInSession(host_a.url)
+        a.setup_or_login(ADMIN_USER, ADMIN_PASSWORD)
+        ids = [_upload(a, f"Loop {n}") for n in range(10)]
+        for strategy_id in ids:
+            assert a.post(f"/python/start/{strategy_id}").status_code == 200
+        wait_until(lambda: all(e["status"] == "running" for e in _entries(a).values()), 30, what="10 runs")
+        pids = {sid: entry["pid"] for sid, entry in _entries(a).items()}
+
+        host_b = LiveServer(data_dir, free_port(), env).start()
+        b = LoggedInSession(host_b.url)
+        b.setup_or_login(ADMIN_USER, ADMIN_PASSWORD)
+        time.sleep(3 * 3)  # three lease periods
+        for strategy_id in ids:
+            assert [p.pid for p in strategy_processes(strategy_id)] == [pids[strategy_id]]
+        seen_by_b = _entries(b)[ids[0]]
+        assert seen_by_b["supervised_by"], seen_by_b  # B shows that another host has it
+        refused = b.post(f"/python/stop/{ids[0]}")
+        assert refused.status_code == 409 and "another host" in refused.json()["message"]
+
+        host_a.kill()  # kill -9: A's strategies keep running, unsupervised for a moment
+        wait_until(
+            lambda: all(e["status"] == "running" and not e["supervised_by"] for e in _entries(b).values()),
+            30,
+            what="host B to take every strategy over",
+        )
+        for strategy_id in ids:
+            assert [p.pid for p in strategy_processes(strategy_id)] == [pids[strategy_id]]  # adopted
+        assert b.post(f"/python/stop/{ids[0]}").status_code == 200
+        wait_until(lambda: strategy_processes(ids[0]) == [], 15, what="the stop through host B")
+    finally:
+        if host_b is not None:
+            host_b.stop()
+        host_a.kill()
+        for strategy_id in ids if "ids" in locals() else []:
+            for process in strategy_processes(strategy_id):
+                process.kill()
+
+
+@pytest.mark.postgres
+def test_smart_orders_through_two_hosts_never_stack_on_one_account(tmp_path: Path, pg_url: str) -> None:
+    """Both hosts place the same smart order at once: the account's lock holds across hosts (a
+    PostgreSQL advisory lock), so the position ends at the target, not at twice the target."""
+    first, second = _two_hosts(
+        tmp_path, database_url=pg_url, start_background=True, order_rate_limit="1000 per second"
+    )
+    try:
+        for app in (first, second):
+            assert host_of(app).venue.master_contract.wait_ready(60)
+        set_up_admin(first.test_client())
+        key = host_of(first).api_keys.primary()
+        order = {"apikey": key, "symbol": "SBIN", "exchange": "NSE", "action": "BUY", "product": "MIS"}
+        barrier = threading.Barrier(8)
+
+        def place(app: Flask) -> int:
+            client = app.test_client()
+            barrier.wait()
+            body = {**order, "quantity": 0, "position_size": 10, "strategy": "race"}
+            return int(client.post("/api/v1/placesmartorder", json=body).status_code)
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(place, [first, second] * 4))
+        assert statuses == [200] * 8
+        position = first.test_client().post("/api/v1/openposition", json={**order, "product": "MIS"})
+        assert position.get_json()["quantity"] == "10"
+    finally:
+        host_of(first).shutdown()
+        host_of(second).shutdown()

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from services.broker.sandbox.books import Books
 from services.broker.sandbox.engine import OrderEngine
-from services.broker.sandbox.smart import KeyedLocks, plan_smart_order
+from services.broker.sandbox.locks import SMART_ORDERS, KeyedLocks
+from services.broker.sandbox.smart import plan_smart_order
 from services.broker.types import (
     CancelAllResult,
     Funds,
@@ -64,7 +65,8 @@ class SandboxBroker:
         self.engine = engine
         self._books = books
         self._instrument_file = instrument_file
-        self._symbol_locks = KeyedLocks()
+        # One smart order per symbol at a time, across hosts sharing the database too.
+        self._symbol_locks = KeyedLocks(engine.database_engine, SMART_ORDERS)
 
     def _index(self) -> InstrumentIndex:
         index = self._master.index

@@ -14,14 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from database.engine import Database
 from database.models.sandbox import SandboxOrder, SandboxPosition, SandboxTrade
 from services.broker.sandbox import ledger, rules
 from services.broker.sandbox.accounts import PaperAccounts, order_of
-from services.broker.sandbox.smart import KeyedLocks
+from services.broker.sandbox.locks import ACCOUNTS, KeyedLocks
 from services.broker.types import OPEN_STATUSES, OrderRequest
 from services.clock import Clock, to_ist
 from services.errors import Conflict, InvalidInput
@@ -52,7 +52,11 @@ class OrderEngine:
         self._market = market
         self._instruments = instruments
         self._accounts = accounts
-        self.account_locks = KeyedLocks()
+        self.account_locks = KeyedLocks(db.engine, ACCOUNTS)
+
+    @property
+    def database_engine(self) -> Engine:
+        return self._db.engine
 
     # Placing -----------------------------------------------------------------------------------
     def place(self, account: int, order: OrderRequest) -> str:

@@ -11,9 +11,6 @@ waiting for their trigger are not counted: they are protection, not a move towar
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Hashable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 MATCHED = "Positions Already Matched. No Action needed."
@@ -51,18 +48,3 @@ def plan_smart_order(
     if needed <= 0:
         return SmartPlan(None, message=ALREADY_WORKING)
     return SmartPlan("BUY" if delta > 0 else "SELL", needed)
-
-
-class KeyedLocks:
-    """One lock per key (a user's account, a user's symbol), created on first use."""
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._locks: dict[Hashable, threading.Lock] = {}
-
-    @contextmanager
-    def hold(self, key: Hashable) -> Iterator[None]:
-        with self._guard:
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
-            yield
