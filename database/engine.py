@@ -1,7 +1,7 @@
 """Engine factory and the session scope used by services (inside or outside Flask).
 
-SQLite gets WAL (readers never block the writer), foreign keys and a busy timeout, set on every
-new connection; PostgreSQL is used as configured by its URL.
+SQLite gets WAL (readers never block the writer), foreign keys, a busy timeout and
+``synchronous=FULL``, set on every new connection; PostgreSQL is used as configured by its URL.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: FULL: a commit is on disk when it returns, so an acknowledged order survives a power loss.
+#: (NORMAL in WAL mode may lose the last commits; benchmarks.bench_api measures the difference.)
+SQLITE_SYNCHRONOUS = "FULL"
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -22,7 +25,7 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
     finally:
         cursor.close()
 

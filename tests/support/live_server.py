@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -19,7 +19,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 class LiveServer:
     """One ``python app.py`` process with its own DATA_DIR.
 
-    ``clock_at`` serves the same host on a clock that starts at that moment (``serve_at``).
+    ``clock_at`` serves the same host on a clock that starts at that moment (``serve_at``);
+    ``program`` replaces ``python app.py`` (a benchmark's variant of the host).
     """
 
     def __init__(
@@ -28,9 +29,12 @@ class LiveServer:
         port: int,
         env: Mapping[str, str] | None = None,
         clock_at: datetime | None = None,
+        *,
+        program: Sequence[str] | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.clock_at = clock_at
+        self.program = list(program) if program is not None else None
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self._extra_env = dict(env or {})
@@ -53,6 +57,8 @@ class LiveServer:
         command = [sys.executable, str(PROJECT_ROOT / "app.py")]
         if self.clock_at is not None:
             command = [sys.executable, "-m", "tests.support.serve_at", self.clock_at.isoformat()]
+        if self.program is not None:
+            command = list(self.program)
         self.process = subprocess.Popen(
             command,
             cwd=PROJECT_ROOT,
