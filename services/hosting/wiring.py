@@ -66,7 +66,7 @@ def build_strategy_hosting(
 ) -> StrategyHosting:
     """Everything of strategy hosting; ``launcher``, ``sleep`` and ``run_loop`` are test seams."""
     repository = StrategyRepository(db)
-    store = ScriptStore(settings.strategies_dir / "scripts")
+    store = ScriptStore(settings.scripts_dir)
     env_vars = EnvVars(db, box, redactor)
     log_root = settings.log_dir / "strategies"
     log_changes = ChangeNotifier()

@@ -47,6 +47,7 @@ SHARED = frozenset(
         "host_logging",
         "accounts",
         "apikeys",
+        "data_dir",
     }
 )
 FLASK = ("flask", "werkzeug")
