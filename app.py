@@ -2,11 +2,13 @@
 
 ``create_app`` is the only place where the pieces meet. It runs a short list of named steps:
 settings → logging → services → extensions → blueprints → error handlers → background start.
-``main`` serves the app with waitress (threads) and shuts everything down on SIGINT/SIGTERM.
+``main`` serves the app with waitress (threads) and shuts everything down on SIGINT/SIGTERM;
+``python app.py --init`` starts with a new, empty database next to data of an earlier run.
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import logging
 import os
@@ -43,13 +45,20 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:
-    """Build the application for ``settings`` (read from the environment when omitted)."""
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None, init: bool = False) -> Flask:
+    """Build the application for ``settings`` (read from the environment when omitted).
+
+    ``init``: ``python app.py --init``, a new database even next to data of an earlier run.
+    """
     app = Flask(__name__)
     app.request_class = HostRequest  # JSON bodies: bounded depth and numbers, 400 when malformed
     settings = _settings_step(app, settings)
     redactor, log_handler = _logging_step(settings)
-    host = _services_step(app, settings, clock, redactor)
+    try:
+        host = _services_step(app, settings, clock, redactor, init)
+    except BaseException:
+        _remove_log_handler(log_handler)  # a refused start leaves no handler on the root logger
+        raise
     host.on_shutdown(lambda: _remove_log_handler(log_handler))
     _extensions_step(app, host)
     _blueprints_step(app, host)
@@ -90,8 +99,10 @@ def _remove_log_handler(handler: logging.Handler) -> None:
     handler.close()
 
 
-def _services_step(app: Flask, settings: Settings, clock: Clock | None, redactor: SecretRedactor) -> Host:
-    host = Host(settings, clock=clock, redactor=redactor)
+def _services_step(
+    app: Flask, settings: Settings, clock: Clock | None, redactor: SecretRedactor, init: bool
+) -> Host:
+    host = Host(settings, clock=clock, redactor=redactor, init=init)
     app.secret_key = host.secret_key
     app.extensions[HOST_EXTENSION] = host
     return host
@@ -150,17 +161,21 @@ def _background_step(host: Host) -> None:
         host.start_background()
 
 
-def main(clock: Clock | None = None) -> int:
+def main(argv: list[str] | None = None, clock: Clock | None = None) -> int:
     """Serve the host with waitress until SIGINT/SIGTERM, then stop everything cleanly.
 
-    ``clock`` is the host's clock (the system clock when omitted): the browser tests serve a host
-    whose IST time they choose, so a schedule test means the same at any hour.
+    ``argv``: the command-line options (``sys.argv[1:]`` when omitted). ``clock`` is the host's
+    clock (the system clock when omitted): the browser tests serve a host whose IST time they
+    choose, so a schedule test means the same at any hour.
     """
+    options = _arguments().parse_args(sys.argv[1:] if argv is None else argv)
     try:
         settings = Settings.from_env()
         # Background work starts only once the socket is bound: strategies must be told the URL
         # the host really listens on (FLASK_PORT=0 picks a free port).
-        app = create_app(dataclasses.replace(settings, start_background=False), clock=clock)
+        app = create_app(
+            dataclasses.replace(settings, start_background=False), clock=clock, init=options.init
+        )
     except ConfigurationError as error:
         print(error.message, file=sys.stderr)
         return 2
@@ -192,6 +207,20 @@ def main(clock: Clock | None = None) -> int:
         host.shutdown()
         print("OpenAlgo Strategy Host stopped.", flush=True)
     return 0
+
+
+def _arguments() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="app.py",
+        description="Serve the OpenAlgo Strategy Host (settings come from the environment and .env).",
+    )
+    parser.add_argument(
+        "--init",
+        action="store_true",
+        help="start with a new, empty database although DATA_DIR holds data of an earlier run "
+        "(strategy scripts or keys); never replaces a database that exists",
+    )
+    return parser
 
 
 def _waitress(app: Flask, settings: Settings) -> Any:

@@ -1,7 +1,8 @@
 """All cryptography of the host lives here and nowhere else.
 
-- key files under ``keys/`` (created once with mode 0600, never rewritten): the Fernet key
-  ``.encryption_key`` and the session signing key ``.secret_key``;
+- key files under ``keys/`` (mode 0600, never rewritten): the Fernet key ``.encryption_key`` and
+  the session signing key ``.secret_key``; reading and creating are separate calls, because
+  whether a missing key may be created is the data folder's decision (``services/data_dir.py``);
 - ``SecretBox``: Fernet encryption of secrets at rest (secure variables, the API key copy that is
   injected into strategies);
 - password hashing (argon2) and API-key digests (SHA-256 of a 256-bit random key: the key's own
@@ -30,27 +31,53 @@ SECRET_KEY_FILE = ".secret_key"  # noqa: S105 - a file name, not a secret
 KEY_FILE_MODE = 0o600
 
 
-def read_or_create_key_file(path: Path, make: bytes) -> bytes:
-    """Return the key stored at ``path``, creating it with ``make`` (mode 0600) if absent.
+def read_key_file(path: Path) -> bytes | None:
+    """The key stored at ``path``, or None when there is no such file.
+
+    A key file that became readable by others is tightened back to 0600; an empty one is an error
+    (a key that was truncated is as lost as a missing one, and must not be replaced silently).
+    """
+    try:
+        data = path.read_bytes().strip()
+    except FileNotFoundError:
+        return None
+    if os.name == "posix" and path.stat().st_mode & 0o077:
+        path.chmod(KEY_FILE_MODE)
+    if not data:
+        raise ConfigurationError(f"Key file {path} is empty; restore it from your backup of keys/.")
+    return data
+
+
+def create_key_file(path: Path, make: bytes) -> bytes:
+    """Store ``make`` at ``path`` (mode 0600, flushed to disk) and return it.
 
     ``O_EXCL`` makes creation race-free between processes: the loser reads the winner's key.
-    A key file that became readable by others is tightened back to 0600.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, KEY_FILE_MODE)
     except FileExistsError:
-        if os.name == "posix" and path.stat().st_mode & 0o077:
-            path.chmod(KEY_FILE_MODE)
-        data = path.read_bytes().strip()
-        if not data:
-            raise ConfigurationError(f"Key file {path} is empty; restore it from a backup") from None
-        return data
+        existing = read_key_file(path)
+        if existing is None:  # deleted between the two calls: try once more
+            return create_key_file(path, make)
+        return existing
     with os.fdopen(fd, "wb") as handle:
         handle.write(make)
         handle.flush()
         os.fsync(handle.fileno())
+    _sync_folder(path.parent)
     return make
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a new file's directory entry durable too (a power loss must not lose the key)."""
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class SecretBox:
@@ -65,8 +92,16 @@ class SecretBox:
             ) from exc
 
     @classmethod
-    def from_keys_dir(cls, keys_dir: Path) -> SecretBox:
-        return cls(read_or_create_key_file(keys_dir / ENCRYPTION_KEY_FILE, Fernet.generate_key()))
+    def load(cls, keys_dir: Path) -> SecretBox | None:
+        """The box of the install's key in ``keys_dir``, or None when the key file is missing."""
+        key = read_key_file(keys_dir / ENCRYPTION_KEY_FILE)
+        return None if key is None else cls(key)
+
+    @classmethod
+    def generate(cls, keys_dir: Path) -> SecretBox:
+        """A box with a new key, stored in ``keys_dir``: only on a first run, when nothing was
+        encrypted yet (``services/data_dir.py`` decides)."""
+        return cls(create_key_file(keys_dir / ENCRYPTION_KEY_FILE, Fernet.generate_key()))
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")
@@ -82,11 +117,15 @@ class SecretBox:
             ) from exc
 
 
-def session_secret_key(keys_dir: Path) -> str:
-    """The Flask session signing key, generated on first start and kept in ``keys/``."""
-    return read_or_create_key_file(keys_dir / SECRET_KEY_FILE, secrets.token_hex(32).encode("ascii")).decode(
-        "ascii"
-    )
+def read_session_key(keys_dir: Path) -> str | None:
+    """The Flask session signing key kept in ``keys/``, or None when the file is missing."""
+    key = read_key_file(keys_dir / SECRET_KEY_FILE)
+    return None if key is None else key.decode("ascii")
+
+
+def generate_session_key(keys_dir: Path) -> str:
+    """A new session signing key, stored in ``keys/`` (sessions signed with an old one end)."""
+    return create_key_file(keys_dir / SECRET_KEY_FILE, secrets.token_hex(32).encode("ascii")).decode("ascii")
 
 
 class Passwords:

@@ -11,7 +11,6 @@ import logging
 from collections.abc import Callable
 
 from database.engine import Database
-from database.migrate import upgrade_to_head
 from services.accounts import Accounts
 from services.apikeys import ApiKeys
 from services.broker.venue import build_venue
@@ -19,7 +18,8 @@ from services.calendar.live_calendar import LiveCalendar
 from services.calendar.store import CalendarStore
 from services.clock import Clock, SystemClock
 from services.cron import Cron
-from services.crypto import Passwords, SecretBox, session_secret_key
+from services.crypto import Passwords
+from services.data_dir import open_data_dir
 from services.host_logging import SecretRedactor
 from services.hosting.wiring import build_strategy_hosting
 from services.leases import HostIdentity, Leases
@@ -37,16 +37,25 @@ class Host:
     """Every service of one running host, wired together."""
 
     def __init__(
-        self, settings: Settings, clock: Clock | None = None, redactor: SecretRedactor | None = None
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        redactor: SecretRedactor | None = None,
+        *,
+        init: bool = False,
     ) -> None:
+        """``init``: ``python app.py --init`` (a missing database may be created next to earlier
+        data, see ``services/data_dir.py``)."""
         settings.ensure_dirs()
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.redactor = redactor or SecretRedactor()
-        self.secret_key = settings.secret_key or session_secret_key(settings.keys_dir)
-        self.box = SecretBox.from_keys_dir(settings.keys_dir)
-        self.db = Database.from_url(settings.effective_database_url)
-        upgrade_to_head(self.db.engine)
+        # The database and the keys are opened together: which key may be created depends on
+        # what the database holds.
+        data = open_data_dir(settings, init=init)
+        self.db: Database = data.db
+        self.box = data.box
+        self.secret_key = data.secret_key
         self.passwords = Passwords(max_concurrent=settings.password_hash_concurrency)
         self.api_keys = ApiKeys(self.db, self.box)
         throttle = LoginThrottle(

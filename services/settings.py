@@ -348,6 +348,10 @@ class Settings:
         return self.data_dir / "strategies"
 
     @property
+    def scripts_dir(self) -> Path:
+        return self.strategies_dir / "scripts"
+
+    @property
     def log_dir(self) -> Path:
         return self.data_dir / "log"
 
@@ -379,7 +383,7 @@ class Settings:
 
     def ensure_dirs(self) -> None:
         """Create the runtime folders; each keeps a .gitignore so runtime data never lands in git."""
-        for folder in (self.strategies_dir / "scripts", self.log_dir, self.keys_dir, self.db_dir):
+        for folder in (self.scripts_dir, self.log_dir, self.keys_dir, self.db_dir):
             folder.mkdir(parents=True, exist_ok=True)
         for folder in (self.log_dir, self.keys_dir, self.db_dir):
             ignore = folder / ".gitignore"

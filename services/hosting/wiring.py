@@ -74,7 +74,7 @@ def build_strategy_hosting(
     # The host's own interpreter, never a PATH lookup: strategies get the host's packages.
     isolation = isolation or Isolation.detect(settings, sys.executable)
     repository = StrategyRepository(db)
-    store = ScriptStore(settings.strategies_dir / "scripts")
+    store = ScriptStore(settings.scripts_dir)
     env_vars = EnvVars(db, box, redactor)
     log_root = settings.log_dir / "strategies"
     log_changes = ChangeNotifier()

@@ -18,6 +18,7 @@ from flask import Flask
 from sqlalchemy import text
 
 from database.engine import make_engine
+from services.errors import ConfigurationError
 from tests.support.apps import ADMIN_PASSWORD, ADMIN_USER, build_app, csrf_token, host_of, set_up_admin
 from tests.support.live_server import LiveServer, LoggedInSession
 from tests.support.net import free_port, postgres_url, redis_url
@@ -86,6 +87,26 @@ def test_hosts_on_one_postgresql_database_share_the_account_and_key(tmp_path: Pa
     finally:
         host_of(first).shutdown()
         host_of(second).shutdown()
+
+
+@pytest.mark.postgres
+def test_a_machine_without_the_installs_keys_refuses_the_shared_database(tmp_path: Path, pg_url: str) -> None:
+    first = build_app(tmp_path / "first", database_url=pg_url)
+    try:
+        set_up_admin(first.test_client())  # an account and an encrypted API key in PostgreSQL
+    finally:
+        host_of(first).shutdown()
+    # keys/ was not copied to the second machine: a new key could read none of those secrets.
+    with pytest.raises(ConfigurationError, match="copy keys/ from the first machine"):
+        build_app(tmp_path / "second", database_url=pg_url)
+    assert not (tmp_path / "second" / "keys" / ".encryption_key").exists()
+
+
+@pytest.mark.postgres
+def test_an_empty_database_next_to_earlier_keys_does_not_reopen_setup(tmp_path: Path, pg_url: str) -> None:
+    host_of(build_app(tmp_path / "machine")).shutdown()  # keys/ from an earlier run on SQLite
+    with pytest.raises(ConfigurationError, match="database at DATABASE_URL is missing or empty"):
+        build_app(tmp_path / "machine", database_url=pg_url)
 
 
 @pytest.mark.postgres

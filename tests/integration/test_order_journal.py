@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from tests.support.apps import api_key_of, build_app, host_of, set_up_admin
 
@@ -61,3 +62,17 @@ def test_a_request_refused_before_the_router_is_not_journaled(app: Flask, client
     forbidden = client.post("/api/v1/placeorder", json={"apikey": "x" * 64, "symbol": "SBIN"})
     assert forbidden.status_code == 403
     assert host_of(app).orders.journal.entries() == []
+
+
+def test_an_acknowledged_order_is_on_disk_before_the_api_answers(app: Flask, client: FlaskClient) -> None:
+    # SQLite's synchronous=NORMAL (in WAL mode) may lose the last commits on a power cut even
+    # though the API said "success"; FULL syncs every commit before it returns.
+    set_up_admin(client)
+    order = {"symbol": "SBIN", "exchange": "NSE", "action": "BUY", "product": "MIS", "quantity": 1}
+    assert _post(client, app, "placeorder", strategy="d", **order).status_code == 200
+    full = 2  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
+    engine = host_of(app).db.engine
+    for _ in range(2):  # the pooled connection that journaled the order, then a fresh one
+        with engine.connect() as connection:
+            assert connection.execute(text("PRAGMA synchronous")).scalar() == full
+        engine.dispose()

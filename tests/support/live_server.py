@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -19,7 +19,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 class LiveServer:
     """One ``python app.py`` process with its own DATA_DIR.
 
-    ``clock_at`` serves the same host on a clock that starts at that moment (``serve_at``).
+    ``clock_at`` serves the same host on a clock that starts at that moment (``serve_at``);
+    ``args`` are app.py's options (``--init``); ``program`` replaces ``python app.py`` (a
+    benchmark's variant of the host).
     """
 
     def __init__(
@@ -28,9 +30,14 @@ class LiveServer:
         port: int,
         env: Mapping[str, str] | None = None,
         clock_at: datetime | None = None,
+        *,
+        args: Sequence[str] = (),
+        program: Sequence[str] | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.clock_at = clock_at
+        self.args = list(args)
+        self.program = list(program) if program is not None else None
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self._extra_env = dict(env or {})
@@ -38,6 +45,37 @@ class LiveServer:
         self.output_path = data_dir / "server-output.log"
 
     def start(self, timeout: float = 30.0) -> LiveServer:
+        self.process = self._spawn()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"host exited with {self.process.returncode}:\n{self.output()}")
+            try:
+                httpx.get(self.url + "/auth/csrf-token", timeout=1.0)
+                return self
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise RuntimeError(f"host did not answer within {timeout}s:\n{self.output()}")
+
+    def run_until_exit(self, timeout: float = 30.0) -> int:
+        """Run a host that is expected to refuse to start; returns its exit code."""
+        self.process = self._spawn()
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise AssertionError(f"the host started instead of refusing:\n{self.output()}") from None
+
+    def _command(self) -> list[str]:
+        if self.program is not None:
+            command = list(self.program)
+        elif self.clock_at is not None:
+            command = [sys.executable, "-m", "tests.support.serve_at", self.clock_at.isoformat()]
+        else:
+            command = [sys.executable, str(PROJECT_ROOT / "app.py")]
+        return command + self.args
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": os.environ.get("HOME", "/tmp"),
@@ -49,28 +87,10 @@ class LiveServer:
             **self._extra_env,
         }
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        output = self.output_path.open("ab")
-        command = [sys.executable, str(PROJECT_ROOT / "app.py")]
-        if self.clock_at is not None:
-            command = [sys.executable, "-m", "tests.support.serve_at", self.clock_at.isoformat()]
-        self.process = subprocess.Popen(
-            command,
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        output.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"host exited with {self.process.returncode}:\n{self.output()}")
-            try:
-                httpx.get(self.url + "/auth/csrf-token", timeout=1.0)
-                return self
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        raise RuntimeError(f"host did not answer within {timeout}s:\n{self.output()}")
+        with self.output_path.open("ab") as output:
+            return subprocess.Popen(
+                self._command(), cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+            )
 
     def output(self) -> str:
         return self.output_path.read_text(errors="replace") if self.output_path.exists() else ""

@@ -161,7 +161,7 @@ def make_sched_world(data_dir: Path, start: datetime, **overrides: Any) -> Sched
     settings.ensure_dirs()
     db = Database.from_url(settings.effective_database_url)
     upgrade_to_head(db.engine)
-    box = SecretBox.from_keys_dir(settings.keys_dir)
+    box = SecretBox.generate(settings.keys_dir)
     return build_sched_world(settings, db, box, FakeClock(start), Contracts()).start()
 
 

@@ -74,9 +74,15 @@ class LiveHost:
 
 
 def start_live_host(
-    data_dir: Path, env: dict[str, str] | None = None, *, wait_ready: bool = True, timeout: float = 60.0
+    data_dir: Path,
+    env: dict[str, str] | None = None,
+    *,
+    wait_ready: bool = True,
+    timeout: float = 60.0,
+    program: list[str] | None = None,
 ) -> LiveHost:
-    server = LiveServer(data_dir, free_port(), env).start(timeout)
+    """``program`` replaces ``python app.py`` (see ``LiveServer``)."""
+    server = LiveServer(data_dir, free_port(), env, program=program).start(timeout)
     try:
         session = LoggedInSession(server.url)
         session.setup_or_login(ADMIN_USER, ADMIN_PASSWORD)

@@ -1,5 +1,5 @@
-"""``python -m tests.support.serve_at <ISO moment>``: serve the real host (``app.main``) on a clock
-that reads ``moment`` now and then runs in real time.
+"""``python -m tests.support.serve_at <ISO moment> [app.py options]``: serve the real host
+(``app.main``) on a clock that reads ``moment`` now and then runs in real time.
 
 The browser tests use it when what they check depends on the time of day (a schedule's window);
 everything else about the host is exactly ``python app.py``.
@@ -14,4 +14,4 @@ from app import main
 from tests.support.clocks import ShiftedClock
 
 if __name__ == "__main__":
-    sys.exit(main(clock=ShiftedClock(datetime.fromisoformat(sys.argv[1]))))
+    sys.exit(main(sys.argv[2:], clock=ShiftedClock(datetime.fromisoformat(sys.argv[1]))))

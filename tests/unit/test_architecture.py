@@ -51,6 +51,7 @@ SHARED = frozenset(
         "setting_parsers",
         "leases",
         "login_throttle",
+        "data_dir",
     }
 )
 FLASK = ("flask", "werkzeug")

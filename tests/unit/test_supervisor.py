@@ -109,7 +109,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     settings.ensure_dirs()
     db = Database.from_url(settings.effective_database_url)
     upgrade_to_head(db.engine)
-    built = build_world(settings, db, SecretBox.from_keys_dir(settings.keys_dir), FakeClock(), FakeLauncher())
+    built = build_world(settings, db, SecretBox.generate(settings.keys_dir), FakeClock(), FakeLauncher())
     built.supervisor.start()
     yield built
     db.dispose()
