@@ -20,6 +20,8 @@ Layers, each used when the kernel and the install offer it (``detect``):
 This module imports only the standard library: the child runs it as its first code
 (``python -u services/confinement.py <script> [args]``, the policy in ``POLICY_ENV``), before
 importing anything of the trader's. Scripts keep subprocesses, threads and the network.
+The child's side (``apply`` onwards) runs only in the child, so the coverage of the test process
+cannot see it: tests/integration/test_script_confinement.py proves it from the outside.
 """
 
 from __future__ import annotations
@@ -196,7 +198,9 @@ def _usable_user(python: str, name: str) -> tuple[tuple[str, int, int] | None, s
 
 
 # The child's side ------------------------------------------------------------------------------------
-def apply(policy: Policy) -> None:
+def apply(
+    policy: Policy,
+) -> None:  # pragma: no cover - the child runs it
     """Confine the calling process for good (and everything it starts from now on)."""
     os.umask(policy.umask)
     if policy.data_limit is not None:
@@ -228,7 +232,9 @@ class _CapData(ctypes.Structure):
     )
 
 
-def _drop_capabilities(libc: ctypes.CDLL) -> None:
+def _drop_capabilities(
+    libc: ctypes.CDLL,
+) -> None:  # pragma: no cover - the child runs it
     for capability in range(64):
         if libc.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
             break  # past the last capability this kernel knows
@@ -238,7 +244,9 @@ def _drop_capabilities(libc: ctypes.CDLL) -> None:
         raise OSError(ctypes.get_errno(), "capset failed")
 
 
-def _landlock(libc: ctypes.CDLL, policy: Policy) -> None:
+def _landlock(
+    libc: ctypes.CDLL, policy: Policy
+) -> None:  # pragma: no cover - the child runs it
     abi = landlock_abi()
     if abi == 0:
         raise OSError("Landlock was detected at host start but is not available now")
@@ -290,7 +298,9 @@ def _granted(root: Path, private: Sequence[Path]) -> Iterable[Path]:
         yield from _granted(Path(child.path), private)
 
 
-def _rule(libc: ctypes.CDLL, ruleset: int, path: Path, rights: int) -> None:
+def _rule(
+    libc: ctypes.CDLL, ruleset: int, path: Path, rights: int
+) -> None:  # pragma: no cover - the child runs it
     try:
         fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
     except OSError:
@@ -306,7 +316,9 @@ def _rule(libc: ctypes.CDLL, ruleset: int, path: Path, rights: int) -> None:
         os.close(fd)
 
 
-def run_script(argv: Sequence[str]) -> None:
+def run_script(
+    argv: Sequence[str],
+) -> None:  # pragma: no cover - the child runs it
     """The child's entry point: read the script, confine this process, then run the script as
     ``python -u script args`` would (``__main__``, ``sys.argv``, ``sys.path[0]``)."""
     script = str(Path(argv[0]).absolute())
@@ -328,7 +340,9 @@ def run_script(argv: Sequence[str]) -> None:
     exec(code, main.__dict__)  # noqa: S102 - running the trader's own script is the point
 
 
-def _user_traceback(kind: type[BaseException], error: BaseException, tb: types.TracebackType | None) -> None:
+def _user_traceback(  # pragma: no cover - runs in the child
+    kind: type[BaseException], error: BaseException, tb: types.TracebackType | None
+) -> None:
     """Print an uncaught error as plain ``python script.py`` would: without this module's frames."""
     here = str(Path(__file__).resolve())
     while tb is not None and str(Path(tb.tb_frame.f_code.co_filename).resolve()) == here:
@@ -336,5 +350,5 @@ def _user_traceback(kind: type[BaseException], error: BaseException, tb: types.T
     sys.__excepthook__(kind, error.with_traceback(tb), tb)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover - the child's entry point
     run_script(sys.argv[1:])

@@ -131,6 +131,11 @@ class OutputPump:
     def running(self) -> bool:
         return self._running
 
+    @property
+    def alive(self) -> bool:
+        """True while the pump thread reads output (False after it died, until the watchdog)."""
+        return self._thread is not None and self._thread.is_alive()
+
     # Channels -----------------------------------------------------------------------------------
     def open_channel(self) -> tuple[Channel, tuple[int, int]]:
         """Create the run's two pipes; returns the channel and the write ends for the child."""

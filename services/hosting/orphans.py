@@ -43,6 +43,11 @@ class Orphans:
         """Kill every child of the host that is not a strategy process; returns how many."""
         if not self.enabled:
             return 0
+        return self._sweep(strategy_pids)
+
+    def _sweep(
+        self, strategy_pids: Set[int]
+    ) -> int:  # pragma: no cover - served host only
         killed = 0
         for child in self._children():
             if child.pid in strategy_pids:

@@ -60,9 +60,10 @@ def test_the_watchdog_restarts_a_pump_that_died(pump: OutputPump) -> None:
     healthy = Sink()
     fatal_w, healthy_w = _attach(pump, fatal), _attach(pump, healthy)
     os.write(fatal_w, b"the last line it reads\n")
-    wait_until(lambda: fatal.calls == 1, 5, what="the fatal write")
+    wait_until(lambda: not pump.alive, 5, what="the pump to die")
     os.write(healthy_w, b"waiting to be read\n")
     assert pump.ensure_alive() is True
+    assert pump.alive
     wait_until(lambda: healthy.lines == ["waiting to be read"], 5, what="output after the restart")
     assert pump.ensure_alive() is False
     for fd in (fatal_w, healthy_w):
