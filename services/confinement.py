@@ -244,9 +244,7 @@ def _drop_capabilities(
         raise OSError(ctypes.get_errno(), "capset failed")
 
 
-def _landlock(
-    libc: ctypes.CDLL, policy: Policy
-) -> None:  # pragma: no cover - the child runs it
+def _landlock(libc: ctypes.CDLL, policy: Policy) -> None:  # pragma: no cover - the child runs it
     abi = landlock_abi()
     if abi == 0:
         raise OSError("Landlock was detected at host start but is not available now")

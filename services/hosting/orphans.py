@@ -45,9 +45,7 @@ class Orphans:
             return 0
         return self._sweep(strategy_pids)
 
-    def _sweep(
-        self, strategy_pids: Set[int]
-    ) -> int:  # pragma: no cover - served host only
+    def _sweep(self, strategy_pids: Set[int]) -> int:  # pragma: no cover - served host only
         killed = 0
         for child in self._children():
             if child.pid in strategy_pids:
