@@ -31,6 +31,7 @@ import json
 import linecache
 import os
 import resource
+import stat
 import sys
 import types
 from collections.abc import Iterable, Sequence
@@ -245,7 +246,7 @@ def _drop_capabilities(
 
 
 def _landlock(libc: ctypes.CDLL, policy: Policy) -> None:  # pragma: no cover - the child runs it
-    abi = landlock_abi()
+    abi = max(0, int(libc.syscall(_SYS_CREATE_RULESET, None, ctypes.c_size_t(0), _CREATE_RULESET_VERSION)))
     if abi == 0:
         raise OSError("Landlock was detected at host start but is not available now")
     handled = _all_rights(abi)
@@ -277,23 +278,38 @@ def _granted(root: Path, private: Sequence[Path]) -> Iterable[Path]:
     ``root`` itself when no private path lies inside it, else its children, recursively.
 
     Paths are compared resolved: a rule follows symlinks, so a link to an ancestor of a private
-    path (pytest's ``pytest-current``, ``/srv/app -> /home/me/app``) must be walked, not granted."""
+    path (pytest's ``pytest-current``, ``/srv/app -> /home/me/app``) must be walked, not granted.
+    This runs in every child before its script, so it compares strings and resolves only links."""
     try:
-        root = root.resolve()
+        start = str(root.resolve())
     except (OSError, RuntimeError):  # a symlink loop: nothing to grant there
-        return
-    if any(root == p or p in root.parents for p in private):
+        return []
+    return [Path(path) for path in _walk(start, tuple(str(p) for p in private))]
+
+
+def _inside(path: str, folder: str) -> bool:
+    """``path`` is ``folder`` or lies below it (both absolute and resolved)."""
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _walk(root: str, private: tuple[str, ...]) -> Iterable[str]:
+    if any(_inside(root, p) for p in private):
         return  # root is private, or inside a private folder
-    inside = [p for p in private if root in p.parents]
-    if not inside:
+    if not any(_inside(p, root) for p in private):
         yield root
         return
     try:
-        children = sorted(os.scandir(root), key=lambda entry: entry.name)
+        entries = sorted(os.scandir(root), key=lambda entry: entry.name)
     except OSError:
         return
-    for child in children:
-        yield from _granted(Path(child.path), private)
+    for entry in entries:
+        child = entry.path
+        if entry.is_symlink():
+            try:
+                child = os.path.realpath(child, strict=True)
+            except (OSError, RuntimeError):
+                continue
+        yield from _walk(child, private)
 
 
 def _rule(
@@ -304,7 +320,7 @@ def _rule(
     except OSError:
         return  # gone (a temporary folder that does not exist here): nothing to grant
     try:
-        if not path.is_dir():
+        if not stat.S_ISDIR(os.fstat(fd).st_mode):
             rights &= _FILE_RIGHTS
         attr = _PathBeneathAttr(rights, fd)
         if libc.syscall(_SYS_ADD_RULE, ruleset, _RULE_PATH_BENEATH, ctypes.byref(attr), 0) != 0:
