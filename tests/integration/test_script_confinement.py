@@ -102,6 +102,8 @@ def test_a_normal_script_still_works_in_its_own_folder(app: Flask, admin_client:
 
 
 def test_the_dashboard_says_how_scripts_are_isolated(admin_client: FlaskClient) -> None:
+    page = admin_client.get("/python", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "Isolation: " in page and "the host&#39;s files are private" in page
     isolation = admin_client.get("/python/status").get_json()["data"]["isolation"]
     assert "file modes" in isolation["layers"]
     assert isolation["summary"].endswith(".")
