@@ -14,17 +14,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.browser import chromium_browser
 from tests.support.static_server import StaticServer
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 # Collects long tasks (main-thread tasks over 50 ms) from the very start of each page.
@@ -46,14 +38,8 @@ def component_server() -> Iterator[StaticServer]:
 
 @pytest.fixture(scope="module")
 def component_browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    with chromium_browser() as browser:
         yield browser
-        browser.close()
 
 
 class Harness:

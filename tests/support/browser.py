@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.support.live_server import SHIFTED_CLOCK_VARIABLES
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -33,7 +36,12 @@ def chromium_browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        # The browser keeps the real clock, as a trader's browser would: Chromium under
+        # libfaketime (scripts/test-at-clocks.sh) stalls loading large scripts.
+        env = {name: value for name, value in os.environ.items() if name not in SHIFTED_CLOCK_VARIABLES}
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS, env=env
+        )
         try:
             yield browser
         finally:

@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+#: libfaketime's settings, passed on to the served host (see scripts/test-at-clocks.sh).
+SHIFTED_CLOCK_VARIABLES = frozenset({"LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC", "TZ"})
 
 
 class LiveServer:
@@ -84,6 +86,9 @@ class LiveServer:
             "FLASK_HOST_IP": "127.0.0.1",
             "FLASK_PORT": str(self.port),
             "PYTHONUNBUFFERED": "1",
+            # Under scripts/test-at-clocks.sh the host must read the same shifted clock as the
+            # test (a session cookie's expiry is judged by the client's clock).
+            **{name: value for name, value in os.environ.items() if name in SHIFTED_CLOCK_VARIABLES},
             **self._extra_env,
         }
         self.data_dir.mkdir(parents=True, exist_ok=True)
