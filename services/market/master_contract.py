@@ -108,6 +108,9 @@ class MasterContract:
             if self._thread is not None and self._thread.is_alive():
                 return False
             self._stopping.clear()
+            # Downloading from this moment, not from when the thread gets going: whoever asked
+            # for the reload reads the state right away.
+            self._set(MasterContractState(DOWNLOADING, started_at=self._clock.now()))
             self._thread = threading.Thread(target=self._download, name="master-contract", daemon=True)
             self._thread.start()
             return True
