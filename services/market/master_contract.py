@@ -71,7 +71,7 @@ class MasterContract:
         self._clock = clock
         self._source = source
         self._delay_s = delay_s
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # reload() announces the state while holding it
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._listeners: list[Listener] = []
@@ -128,7 +128,8 @@ class MasterContract:
 
     def _download(self) -> None:
         started = self._clock.monotonic()
-        self._set(MasterContractState(DOWNLOADING, started_at=self._clock.now()))
+        if self._state.status != DOWNLOADING:  # reload() announced it already
+            self._set(MasterContractState(DOWNLOADING, started_at=self._clock.now()))
         try:
             if self._delay_s and self._stopping.wait(self._delay_s):
                 raise InterruptedError("the host is shutting down")
