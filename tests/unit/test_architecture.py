@@ -48,7 +48,6 @@ SHARED = frozenset(
         "accounts",
         "apikeys",
         "confinement",
-        "setting_parsers",
         "leases",
         "login_throttle",
         "data_dir",

@@ -1,7 +1,7 @@
 """Parsers of setting values: each turns the raw text of an environment variable into a value.
 
 A parser raises ``ValueError`` with a reason a trader can act on; ``Settings.from_env`` collects
-them all into one message. Kept apart from ``settings.py`` so that file stays the list of settings.
+them all into one message. Kept apart from the feature modules so they stay lists of settings.
 """
 
 from __future__ import annotations
