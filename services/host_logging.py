@@ -2,7 +2,8 @@
 
 Redaction is a second line of defence: code never logs a password, key or secret on purpose,
 and the filter masks anything that looks like one (``password=...``, ``"apikey": "..."``,
-64-hex API keys, Fernet tokens) and any literal value registered as secret at run time.
+64-hex API keys, Fernet tokens, webhook ids in URLs) and any literal value registered as secret
+at run time.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ _PATTERNS = (
         (?P<value>"[^"]*"|'[^']*'|[^\s,;&}]+)
         """
     ),
+    # a strategy's webhook id in a URL (a credential: whoever knows it trades), known or guessed
+    re.compile(r"(?P<key>/strategy/(?:webhook|execute)/)(?P<value>[^\s/?#\"']+)"),
 )
 _BARE_SECRETS = (
     re.compile(r"\b[0-9a-fA-F]{64}\b"),  # API keys

@@ -9,6 +9,8 @@ from database.models.orders import OrderJournalEntry
 from database.models.sandbox import SandboxAccount, SandboxOrder, SandboxPosition, SandboxTrade
 from database.models.schedule import PythonStrategySchedule
 from database.models.strategy import PythonStrategy, PythonStrategyVariable
+from database.models.trading import SymbolMapping, TradingStrategy
+from database.models.webhook import WebhookDedupeKey, WebhookDelivery
 
 __all__ = [
     "ApiKey",
@@ -27,5 +29,9 @@ __all__ = [
     "SandboxOrder",
     "SandboxPosition",
     "SandboxTrade",
+    "SymbolMapping",
+    "TradingStrategy",
     "User",
+    "WebhookDedupeKey",
+    "WebhookDelivery",
 ]

@@ -5,7 +5,7 @@ and its parser; ``Settings.from_env`` collects every problem and raises one Conf
 whose message lists them all, so a trader fixes a bad ``.env`` in one go.
 
 The fields are declared by feature, one module each (``web``, ``broker``, ``hosting``,
-``schedules``, ``strategies``); ``Settings`` joins them into one flat frozen dataclass, so code
+``schedules``, ``webhooks``); ``Settings`` joins them into one flat frozen dataclass, so code
 reads ``settings.order_rate_limit`` wherever a setting is declared.
 """
 
@@ -26,6 +26,7 @@ from services.settings.fields import PROJECT_ROOT
 from services.settings.hosting import HostingSettings
 from services.settings.schedules import ScheduleSettings
 from services.settings.web import WebSettings
+from services.settings.webhooks import WebhookSettings
 
 #: Server threads kept free of live streams, so pages and API calls are always served.
 RESERVED_REQUEST_THREADS = 8
@@ -35,9 +36,10 @@ REQUEST_BODY_HEADROOM = 1024 * 1024
 
 
 # Bases in reverse order: a dataclass collects the fields of its bases from the last one up, so
-# the fields (and the README's table) keep the order web → broker → hosting → schedules.
+# the fields (and the README's table) keep the order web → broker → hosting → schedules →
+# webhooks.
 @dataclass(frozen=True)
-class Settings(ScheduleSettings, HostingSettings, BrokerSettings, WebSettings):
+class Settings(WebhookSettings, ScheduleSettings, HostingSettings, BrokerSettings, WebSettings):
     """All configuration of one host. Build with ``Settings.from_env()`` or directly in tests."""
 
     @classmethod

@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from services.clock import IST
+from tests.support.schedules import calendar_from
 
 
 class ShiftedClock:
@@ -39,4 +40,19 @@ def next_weekday_at(weekday: int, hour: int, minute: int = 0, now: datetime | No
     moment += timedelta(days=(weekday - local.weekday()) % 7)
     if moment <= local:
         moment += timedelta(days=7)
+    return moment
+
+
+def next_trading_moment(
+    hour: int, minute: int = 0, exchange: str = "NSE", now: datetime | None = None
+) -> datetime:
+    """The first IST moment after ``now`` at ``hour:minute`` on a trading day of ``exchange`` (by
+    the shipped exchange calendar; a year it does not hold trades Monday to Friday)."""
+    calendar = calendar_from()
+    local = (now or datetime.now(UTC)).astimezone(IST)
+    moment = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if moment <= local:
+        moment += timedelta(days=1)
+    while not calendar.is_trading_day(exchange, moment.date()):
+        moment += timedelta(days=1)
     return moment

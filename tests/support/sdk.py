@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -80,9 +81,11 @@ def start_live_host(
     wait_ready: bool = True,
     timeout: float = 60.0,
     program: list[str] | None = None,
+    clock_at: datetime | None = None,
 ) -> LiveHost:
-    """``program`` replaces ``python app.py`` (see ``LiveServer``)."""
-    server = LiveServer(data_dir, free_port(), env, program=program).start(timeout)
+    """``program`` replaces ``python app.py``; ``clock_at`` serves it on a clock that starts at
+    that moment (see ``LiveServer``)."""
+    server = LiveServer(data_dir, free_port(), env, clock_at, program=program).start(timeout)
     try:
         session = LoggedInSession(server.url)
         session.setup_or_login(ADMIN_USER, ADMIN_PASSWORD)

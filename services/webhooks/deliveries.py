@@ -1,0 +1,212 @@
+"""Every delivery to a strategy's webhook, recorded before it is acted on, and the keys that make a
+repeated alert a duplicate.
+
+A delivery row is written first (``received``), then finished with its result, message and the
+order-journal ids it produced, so what a sender was told can always be looked up. The newest
+``keep`` deliveries per strategy are kept. Dedupe keys live in their own table with an expiry; the
+primary key (strategy, key) makes one delivery the first even when two hosts race.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from database.engine import Database
+from database.models.webhook import WebhookDedupeKey, WebhookDelivery
+from services.clock import Clock, ist_iso
+
+MESSAGE_MAX = 500
+#: an explicit idempotency key holds for a day; an identical body for WEBHOOK_DEDUPE_SECONDS
+EXPLICIT_KEY_TTL = timedelta(hours=24)
+#: pruning runs on every this-many-th delivery (cheap, and the table never grows far past ``keep``)
+PRUNE_EVERY = 25
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    strategy_id: int
+    received_at: datetime
+    sender: str
+    headers: dict[str, str]
+    body: str
+    result: str
+    message: str
+    duplicate_of: int | None
+    order_ids: tuple[int, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "received_at": ist_iso(self.received_at),
+            "sender": self.sender,
+            "headers": self.headers,
+            "body": self.body,
+            "result": self.result,
+            "message": self.message,
+            "duplicate_of": self.duplicate_of,
+        }
+
+
+@dataclass(frozen=True)
+class DedupeKey:
+    key: str
+    ttl: timedelta
+
+
+def dedupe_keys(body: bytes, explicit: str | None, window_s: float) -> list[DedupeKey]:
+    """The keys of one alert: its explicit idempotency key (24 h) and its body (the window)."""
+    keys = [DedupeKey("body:" + hashlib.sha256(body.strip()).hexdigest(), timedelta(seconds=window_s))]
+    if explicit is not None:
+        keys.insert(0, DedupeKey("id:" + explicit, EXPLICIT_KEY_TTL))
+    return [key for key in keys if key.ttl.total_seconds() > 0]
+
+
+class Deliveries:
+    def __init__(self, db: Database, clock: Clock, keep: int) -> None:
+        self._db = db
+        self._clock = clock
+        self._keep = keep
+
+    def record(self, strategy_id: int, sender: str, headers: dict[str, str], body: str) -> int:
+        """A ``received`` delivery; returns its id."""
+        row = WebhookDelivery(
+            strategy_id=strategy_id,
+            received_at=self._clock.now(),
+            sender=sender[:64],
+            headers=json.dumps(headers),
+            body=body,
+            result="received",
+            message="",
+            order_ids="[]",
+        )
+        with self._db.session() as session:
+            session.add(row)
+            session.flush()
+            delivery_id = row.id
+        if delivery_id % PRUNE_EVERY == 0:
+            self.prune(strategy_id)
+        return delivery_id
+
+    def claim(self, strategy_id: int, delivery_id: int, keys: Sequence[DedupeKey]) -> int | None:
+        """Make ``delivery_id`` the first holder of ``keys``; or the id of the delivery that already
+        holds one of them (then nothing is claimed)."""
+        now = self._clock.now()
+        names = [key.key for key in keys]
+        for _attempt in range(3):
+            with self._db.session() as session:
+                session.execute(
+                    delete(WebhookDedupeKey).where(
+                        WebhookDedupeKey.strategy_id == strategy_id,
+                        WebhookDedupeKey.key.in_(names),
+                        WebhookDedupeKey.expires_at <= now,
+                    )
+                )
+                holder = session.scalar(
+                    select(WebhookDedupeKey.delivery_id)
+                    .where(WebhookDedupeKey.strategy_id == strategy_id, WebhookDedupeKey.key.in_(names))
+                    .order_by(WebhookDedupeKey.delivery_id)
+                    .limit(1)
+                )
+                if holder is not None:
+                    return int(holder)
+                for key in keys:
+                    session.add(
+                        WebhookDedupeKey(
+                            strategy_id=strategy_id,
+                            key=key.key,
+                            delivery_id=delivery_id,
+                            expires_at=now + key.ttl,
+                        )
+                    )
+                try:
+                    session.flush()
+                except IntegrityError:
+                    session.rollback()
+                    continue  # another host claimed it between our read and write: read again
+                return None
+        raise RuntimeError("could not settle the alert's dedupe keys")
+
+    def finish(
+        self,
+        delivery_id: int,
+        result: str,
+        message: str,
+        order_ids: Sequence[int] = (),
+        duplicate_of: int | None = None,
+    ) -> None:
+        with self._db.session() as session:
+            row = session.get(WebhookDelivery, delivery_id)
+            if row is None:
+                return
+            row.result = result
+            row.message = message[:MESSAGE_MAX]
+            row.order_ids = json.dumps(list(order_ids))
+            row.duplicate_of = duplicate_of
+
+    def get(self, delivery_id: int) -> Delivery | None:
+        with self._db.session() as session:
+            row = session.get(WebhookDelivery, delivery_id)
+            return None if row is None else _delivery(row)
+
+    def of_strategy(self, strategy_id: int, limit: int = 100, before: int | None = None) -> list[Delivery]:
+        """The newest deliveries first (``before``: older than that delivery id, for paging)."""
+        query = (
+            select(WebhookDelivery)
+            .where(WebhookDelivery.strategy_id == strategy_id)
+            .order_by(WebhookDelivery.id.desc())
+            .limit(limit)
+        )
+        if before is not None:
+            query = query.where(WebhookDelivery.id < before)
+        with self._db.session() as session:
+            return [_delivery(row) for row in session.scalars(query)]
+
+    def latest(self, strategy_ids: Sequence[int]) -> dict[int, Delivery]:
+        found: dict[int, Delivery] = {}
+        for strategy_id in strategy_ids:
+            newest = self.of_strategy(strategy_id, limit=1)
+            if newest:
+                found[strategy_id] = newest[0]
+        return found
+
+    def prune(self, strategy_id: int) -> None:
+        """Keep the newest ``keep`` deliveries of the strategy; drop expired dedupe keys."""
+        with self._db.session() as session:
+            oldest_kept = session.scalar(
+                select(WebhookDelivery.id)
+                .where(WebhookDelivery.strategy_id == strategy_id)
+                .order_by(WebhookDelivery.id.desc())
+                .offset(self._keep - 1)
+                .limit(1)
+            )
+            if oldest_kept is not None:
+                session.execute(
+                    delete(WebhookDelivery).where(
+                        WebhookDelivery.strategy_id == strategy_id, WebhookDelivery.id < oldest_kept
+                    )
+                )
+            session.execute(delete(WebhookDedupeKey).where(WebhookDedupeKey.expires_at <= self._clock.now()))
+
+
+def _delivery(row: WebhookDelivery) -> Delivery:
+    return Delivery(
+        id=row.id,
+        strategy_id=row.strategy_id,
+        received_at=row.received_at,
+        sender=row.sender,
+        headers=json.loads(row.headers or "{}"),
+        body=row.body,
+        result=row.result,
+        message=row.message,
+        duplicate_of=row.duplicate_of,
+        order_ids=tuple(json.loads(row.order_ids or "[]")),
+    )
