@@ -61,7 +61,7 @@ def main(
         return EXIT_INVALID
     db = Database.from_url(url)
     try:
-        upgrade_to_head(db.engine, broker=settings.broker)  # a host that never ran on this database has no tables yet
+        upgrade_to_head(db.engine)  # a host that never ran on this database has no tables yet
         outcome = CalendarStore(db, clock or SystemClock()).import_year(
             data, file_name=path.name, replace=args.replace
         )
