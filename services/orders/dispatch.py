@@ -220,22 +220,35 @@ class OrderDispatcher:
             return len(self._lanes)
 
     def _send(self, job: Job) -> None:
-        """One order of a lane: wait for the venue and a rate slot, send, settle. Returns without
-        settling only when stopping (the entry stays pending) or when the entry is no longer
-        this host's (another host took it over after this one stalled past its lease)."""
+        """One order of a lane: wait for the venue and a rate slot, send, settle."""
+        try:
+            ready = self._ready_to_send(job)
+        except Exception as error:  # e.g. the rate limit's Redis is down: say so, never hang
+            log.exception("Journal entry %s could not be prepared for sending", job.entry_id)
+            outcome = Outcome("failed", None, f"The order could not be sent: {error!r}")
+            self._announce(self._journal.settle(job.entry_id, outcome))
+            return
+        if ready:
+            router = self._routers[job.venue]
+            self._announce(router.place_opened(job.caller, job.entry_id, job.order, job.position_size))
+
+    def _ready_to_send(self, job: Job) -> bool:
+        """Wait for the venue and a rate slot. False: not to be sent now — the dispatcher is
+        stopping (the entry stays pending), the contract never came (settled ``failed``), or the
+        entry is no longer this host's (another host took it over after this one stalled past
+        its lease)."""
         gate = self._gates.get(job.venue)
         if gate is not None and not gate.wait_ready(self._contract_wait_s, self._stopping):
             if not self._stopping.is_set():
                 message = CONTRACT_NOT_READY.format(wait=self._contract_wait_s)
                 self._announce(self._journal.settle(job.entry_id, Outcome("failed", None, message)))
-            return
+            return False
         if not self._pacer.acquire(job.caller.api_key, self._stopping):
-            return
+            return False
         if not self._journal.held_by(job.entry_id, self._presence.me):
             log.warning("Journal entry %s is no longer this host's to send; skipped", job.entry_id)
-            return
-        router = self._routers[job.venue]
-        self._announce(router.place_opened(job.caller, job.entry_id, job.order, job.position_size))
+            return False
+        return True
 
     def _announce(self, entry: JournalEntry | None) -> None:
         if entry is None:
@@ -278,7 +291,13 @@ class OrderDispatcher:
     def _job_of(self, entry: JournalEntry) -> Job:
         # The journal keeps no API keys: the account's current key paces it (or, without one,
         # a lane of the account's own).
-        api_key = self._api_key_of(entry.account) or f"account:{entry.account}"
+        try:
+            api_key = self._api_key_of(entry.account) or f"account:{entry.account}"
+        except Exception:  # an unreadable key must not strand an adopted entry
+            log.exception(
+                "No API key for account %s; its recovered orders get a lane of their own", entry.account
+            )
+            api_key = f"account:{entry.account}"
         caller = Caller(entry.account, api_key, entry.source)
         return Job(entry.id, caller, entry.venue, entry.order, entry.position_size)
 

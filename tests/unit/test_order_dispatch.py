@@ -229,6 +229,28 @@ def test_every_outcome_is_settled_and_the_lane_survives(world: DispatchWorld) ->
     ]
 
 
+def test_an_order_the_rate_limit_cannot_be_checked_for_fails_and_the_lane_goes_on(
+    world: DispatchWorld,
+) -> None:
+    class Flaky(InstantPacer):
+        def acquire(self, api_key: str, stopping: threading.Event) -> bool:
+            if not self.taken:
+                self.taken[api_key] = 0
+                raise ConnectionError("Redis is down")
+            return super().acquire(api_key, stopping)
+
+    dispatcher = world.dispatcher(Flaky())
+    dispatcher.start()
+    try:
+        entries = dispatcher.wait(dispatcher.submit(world.caller(), intents("A", "B")), 5)
+    finally:
+        dispatcher.stop()
+    assert [(e.status, "Redis is down" in e.message) for e in entries] == [
+        ("failed", True),
+        ("placed", False),
+    ]
+
+
 def test_an_order_fails_when_the_master_contract_is_not_ready(world: DispatchWorld) -> None:
     gate = FakeGate(ready=False)
     dispatcher = world.dispatcher(gates={"sandbox": gate}, contract_wait_s=2.5)
@@ -362,6 +384,21 @@ def test_recovery_settles_or_resends_what_a_dead_host_left(world: DispatchWorld)
     assert "live broker answered" in LIVE_UNKNOWN and "order book" in LIVE_UNKNOWN
 
 
+def test_a_recovered_entry_whose_api_key_is_unreadable_is_still_sent(world: DispatchWorld) -> None:
+    world.presence.gone.add("host-dead")
+    ids = world.pending("host-dead", ("A", None))
+
+    def unreadable(account: int) -> str | None:
+        raise RuntimeError("the key file changed")
+
+    dispatcher = world.dispatcher(api_key_of=unreadable)
+    dispatcher.start()
+    try:
+        assert statuses(dispatcher.wait(ids, 5)) == ["placed"]
+    finally:
+        dispatcher.stop()
+
+
 def test_recovery_never_takes_a_live_hosts_entries(world: DispatchWorld) -> None:
     theirs = world.pending("host-b", ("THEIRS", None)) + world.pending("host-b", ("LIVE", None), venue="live")
     world.presence.gone.add("host-dead")
@@ -409,3 +446,18 @@ def test_an_entry_is_settled_once(world: DispatchWorld) -> None:
     assert world.journal.settle(entry_id, Outcome("failed", None, "late")) is None
     [entry] = world.journal.get([entry_id])
     assert (entry.status, entry.orderid) == ("placed", "1")
+
+
+def test_a_sandbox_entry_on_a_host_without_a_sandbox_fails_and_is_never_sent(tmp_path: Path) -> None:
+    with dispatch_world(tmp_path, venues=("live",)) as world:
+        world.presence.gone.add("host-dead")
+        ids = world.pending("host-dead", ("A", None))
+        dispatcher = world.dispatcher(placement=None)
+        assert dispatcher.venues() == ("live",)
+        dispatcher.start()
+        try:
+            [entry] = dispatcher.wait(ids, 5)
+        finally:
+            dispatcher.stop()
+        assert entry.status == "failed" and "not configured" in entry.message
+        assert world.brokers["live"].sent == []
