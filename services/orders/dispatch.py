@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 CONTRACT_NOT_READY = "master contract not ready: the order was not sent (waited {wait:g} s)"
 #: how often ``wait`` re-reads the journal even unsignalled (entries another host settles)
 RECHECK_S = 1.0
-_NEW, _RUNNING, _STOPPED = "new", "running", "stopped"
+_NEW, _STARTING, _RUNNING, _STOPPED = "new", "starting", "running", "stopped"
 
 
 @dataclass(frozen=True)
@@ -159,9 +159,12 @@ class OrderDispatcher:
         with self._lock:
             if self._state != _NEW:
                 return
+            self._state = _STARTING
         self._hold_lease()
         self._recover(front=True)
         with self._lock:
+            if self._state != _STARTING:
+                return  # stopped meanwhile
             self._state = _RUNNING
             for lane in self._lanes.values():
                 lane.start()

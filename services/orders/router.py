@@ -120,7 +120,9 @@ def _smart_outcome(result: SmartOrderResult) -> Outcome:
 
 
 def _failure(error: Exception) -> Outcome:
-    """The journal's outcome for an order the broker refused (rejected) or could not take (failed)."""
+    """The journal's outcome for an order the broker refused (rejected, with the id of the refused
+    order when the broker kept one) or could not take (failed)."""
     if isinstance(error, Unavailable) or not isinstance(error, HostError):
         return Outcome("failed", None, error.message if isinstance(error, HostError) else repr(error))
-    return Outcome("rejected", None, error.message)
+    orderid = error.details.get("orderid")
+    return Outcome("rejected", None if orderid is None else str(orderid), error.message)

@@ -88,6 +88,31 @@ def test_a_burst_of_100_is_placed_at_the_order_limits_pace(data_dir: Path) -> No
         host.shutdown()
 
 
+def test_refusals_and_no_ops_of_the_real_sandbox_are_journaled(data_dir: Path) -> None:
+    app, caller = _started(data_dir)
+    host = host_of(app)
+    try:
+        dispatcher = host.orders.dispatcher
+        ids = dispatcher.submit(
+            caller,
+            [
+                Intent(_order("NOSUCHSYMBOL")),
+                Intent(_order("MARUTI", quantity=100_000)),  # far beyond the paper funds
+                Intent(_order("SBIN", quantity=3)),
+                Intent(_order("SBIN", quantity=0), position_size=3),  # already there
+            ],
+        )
+        unknown, unaffordable, placed, smart = dispatcher.wait(ids, 30)
+        assert unknown.status == "rejected" and "NOSUCHSYMBOL" in unknown.message
+        assert unaffordable.status == "rejected" and "Insufficient funds" in unaffordable.message
+        refused = host.venue.broker.order_status(caller.account, str(unaffordable.orderid))
+        assert refused.order_status == "rejected"  # the sandbox kept the refused order: named
+        assert placed.status == "placed"
+        assert (smart.status, smart.orderid) == ("skipped", None) and smart.message  # the reason
+    finally:
+        host.shutdown()
+
+
 def test_after_a_crash_every_pending_order_exists_exactly_once(data_dir: Path) -> None:
     # The first host never starts its background work: its dispatcher queues but never sends.
     app, caller = _started(data_dir, background=False, strategy_lease_s=3.0)
