@@ -69,20 +69,13 @@ def test_a_burst_of_100_is_placed_at_the_order_limits_pace(data_dir: Path) -> No
         entries = dispatcher.wait(ids, 60)
         elapsed = time.monotonic() - started
         assert [e.status for e in entries] == ["placed"] * 100, {e.message for e in entries}
-        # 20 at once, then 20 more each second: the 100th cannot go before ~4 s.
-        assert elapsed >= 3.9
+        # 20 at once, then 20 more each second: the 100th cannot go before 4 s.
+        assert elapsed >= 3.95, elapsed
         book = host.venue.broker.order_book(caller.account)
         assert len(book) == 100 and {o.orderid for o in book} == {e.orderid for e in entries}
         assert _journal_ids_in_sandbox(host) == dict.fromkeys(ids, 1)
-        with host.db.session() as session:
-            stamps = sorted(session.scalars(select(SandboxOrder.created_at)))
-        # The moving window, seen from the sandbox: never 21 orders inside one second.
-        gaps = [
-            (later - earlier).total_seconds() for earlier, later in zip(stamps, stamps[20:], strict=False)
-        ]
-        assert min(gaps) >= 0.95
-        # The same limit /api/v1 counts: the API's own orders were never refused meanwhile for
-        # the dispatcher's sake, and the journal tells the two apart.
+        # (That no second holds more than 20 is proven on a fake clock in the unit tests: seen
+        # from outside, a busy machine's scheduling delays blur it.)
         assert {e.source for e in entries} == {"webhook:integration"}
     finally:
         host.shutdown()
