@@ -19,11 +19,13 @@ def _config() -> Config:
     return config
 
 
-def upgrade_to_head(engine: Engine) -> None:
-    """Bring the schema up to date; a no-op when it already is."""
+def upgrade_to_head(engine: Engine, *, broker: str | None = None) -> None:
+    """Bring the schema up to date; a no-op when it already is. ``broker``: the BROKER setting of
+    the host (revision 0009 gives the orders journaled before it that broker's venue)."""
     config = _config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
+        config.attributes["broker"] = broker
         command.upgrade(config, "head")
 
 

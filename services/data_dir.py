@@ -126,7 +126,7 @@ def open_database(settings: Settings, earlier: list[str], *, init: bool) -> Data
                 log.warning("--init ignored: the database already exists, and --init never replaces one")
         elif not new_file:  # an empty PostgreSQL database (or SQLite file without tables)
             _check_new_database(f"file {path}" if path else "at DATABASE_URL", earlier, init)
-        upgrade_to_head(db.engine)
+        upgrade_to_head(db.engine, broker=settings.broker)
     except DatabaseError as error:
         db.dispose()
         if path is None:

@@ -90,8 +90,16 @@ class Host:
         """Every feature, in start order (each stops in reverse)."""
         # The venue: the sandbox (or the upstream OpenAlgo server) and its master contract.
         self.venue = build_venue(settings, self.db, self.clock, self.redactor)
-        # Orders: the one path to the broker (order limit per API key, router, journal).
-        self.orders = build_orders(settings, db=self.db, clock=self.clock, broker=self.venue.broker)
+        # Orders: the one path to a broker (order limit per API key, a router per venue, the
+        # journal, and the dispatcher that strategy features send their orders through).
+        self.orders = build_orders(
+            settings,
+            db=self.db,
+            clock=self.clock,
+            venue=self.venue,
+            leases=self.leases,
+            api_key_of=self.api_keys.current,
+        )
         # Python strategy hosting: strategies learn the URL the server really listens on and the
         # admin's API key at each start.
         self.hosting = build_strategy_hosting(

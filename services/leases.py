@@ -109,6 +109,15 @@ class Leases:
                 return None
             return row.holder
 
+    def gone(self, holder: str, key: str) -> bool:
+        """Whether ``holder`` provably no longer looks after ``key``: it is a host of this machine
+        whose process is gone, or ``key``'s lease is not (or no longer) its own."""
+        if holder == self.identity.id:
+            return False
+        if not _alive(holder, self.identity.machine):
+            return True
+        return self.holder_of(key) != holder
+
     def renew(self) -> int:
         """Extend every lease this host holds; returns how many it still holds."""
         until = self._clock.now() + timedelta(seconds=self.lease_s)

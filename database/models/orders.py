@@ -2,7 +2,8 @@
 
 One row per order the router sends (a plain or a smart order), whoever asked for it: ``source`` is
 ``api`` for ``/api/v1``, and the features that trade on a trader's behalf name themselves
-(``webhook:<id>``, ``execution:<id>``). Written only by ``services.orders.journal``.
+(``webhook:<id>``, ``execution:<id>``); their orders go through the dispatcher, which writes the
+row ``pending`` before anything is sent. Written only by ``services.orders.journal``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from database.models.base import Base, Timestamped, UtcDateTime, utcnow
 
+#: sandbox: the host's paper broker · live: an upstream OpenAlgo server (real orders)
+VENUES = ("sandbox", "live")
 #: pending: written, not yet sent · placed: the broker took it (``orderid``) · skipped: a smart
 #: order with nothing to do · rejected: refused by validation or the broker · failed: the broker
 #: could not be reached · unknown: its fate could not be established after a crash.
@@ -27,7 +30,9 @@ class OrderJournalEntry(Timestamped, Base):
             "status IN ('pending', 'placed', 'skipped', 'rejected', 'failed', 'unknown')", name="status"
         ),
         CheckConstraint("kind IN ('order', 'smart')", name="kind"),
+        CheckConstraint("venue IN ('sandbox', 'live')", name="venue"),
         Index("ix_order_journal_source_id", "source", "id"),
+        Index("ix_order_journal_status", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,3 +54,8 @@ class OrderJournalEntry(Timestamped, Base):
     orderid: Mapped[str | None] = mapped_column(String(64), nullable=True)
     message: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+    #: where the order went (``VENUES``)
+    venue: Mapped[str] = mapped_column(String(8), nullable=False)
+    #: the host (``HostIdentity.id``) that queued a pending entry in its dispatcher; NULL for
+    #: orders the router sent at once (/api/v1)
+    dispatcher: Mapped[str | None] = mapped_column(String(200), nullable=True)

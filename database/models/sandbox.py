@@ -50,6 +50,9 @@ class SandboxOrder(Timestamped, Base):
     reserved_margin: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
     message: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
+    #: the order journal entry this order was placed for (the dispatcher's orders): unique, so a
+    #: journal entry never produces two paper orders, and recovery can find what a crash left
+    journal_id: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True, index=True)
 
 
 class SandboxTrade(Timestamped, Base):

@@ -31,6 +31,9 @@ class OrderRequest:
     trigger_price: float = 0.0
     disclosed_quantity: int = 0
     strategy: str = ""
+    #: the order journal entry this order is sent for (the dispatcher's orders; None for
+    #: /api/v1): a broker that can keep it (the sandbox) places at most one order per entry
+    journal_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,9 @@
 """``host.venue``: the broker the host trades through, with its master contract and, for the
-sandbox, its simulated market and order matcher — built from Settings (``BROKER``)."""
+sandbox, its simulated market and order matcher — built from Settings (``BROKER``).
+
+``live_broker`` is where strategy features send ``live`` orders: the host's own broker when
+BROKER=upstream, or — with BROKER=sandbox and both UPSTREAM_HOST and UPSTREAM_API_KEY set — an
+upstream broker built on the side (the REST API and the pages still trade on the sandbox)."""
 
 from __future__ import annotations
 
@@ -35,15 +39,17 @@ class Venue:
     market: MarketData | None
     portfolio: Portfolio
     lifecycle: Lifecycle
+    #: the broker of the ``live`` venue (None: this host has no live venue)
+    live_broker: Broker | None = None
 
 
 def build_venue(settings: Settings, db: Database, clock: Clock, redactor: SecretRedactor) -> Venue:
     if settings.broker == "upstream":
         return _upstream(settings, db, clock, redactor)
-    return _sandbox(settings, db, clock)
+    return _sandbox(settings, db, clock, redactor)
 
 
-def _sandbox(settings: Settings, db: Database, clock: Clock) -> Venue:
+def _sandbox(settings: Settings, db: Database, clock: Clock, redactor: SecretRedactor) -> Venue:
     master = MasterContract(
         db,
         clock,
@@ -57,17 +63,27 @@ def _sandbox(settings: Settings, db: Database, clock: Clock) -> Venue:
     broker = SandboxBroker(clock=clock, master=master, market=market, engine=engine, books=books)
     matcher = OrderMatcher(engine, settings.sandbox_match_interval_s, lambda: len(master.index) > 0)
     portfolio = Portfolio(broker, master, market, clock)
-    return Venue(
-        broker, master, market, portfolio, Lifecycle(background=(MasterContractService(master), matcher))
+    live = _upstream_broker(settings, clock, redactor) if settings.upstream_host else None
+    lifecycle = Lifecycle(
+        background=(MasterContractService(master), matcher),
+        closers=() if live is None else (live.close,),
     )
+    return Venue(broker, master, market, portfolio, lifecycle, live)
 
 
 def _upstream(settings: Settings, db: Database, clock: Clock, redactor: SecretRedactor) -> Venue:
-    if not settings.upstream_host or not settings.upstream_api_key:
+    broker = _upstream_broker(settings, clock, redactor)
+    if broker is None:
         raise ConfigurationError("BROKER=upstream needs UPSTREAM_HOST and UPSTREAM_API_KEY to be set.")
-    redactor.register(settings.upstream_api_key)
-    client = httpx.Client(timeout=settings.upstream_timeout_s)
-    broker = UpstreamBroker(settings.upstream_host, settings.upstream_api_key, clock, client)
     master = MasterContract(db, clock, broker.download_instruments, settings.master_contract_delay_s)
     lifecycle = Lifecycle(background=(MasterContractService(master),), closers=(broker.close,))
-    return Venue(broker, master, None, Portfolio(broker, master, None, clock), lifecycle)
+    return Venue(broker, master, None, Portfolio(broker, master, None, clock), lifecycle, broker)
+
+
+def _upstream_broker(settings: Settings, clock: Clock, redactor: SecretRedactor) -> UpstreamBroker | None:
+    """The upstream OpenAlgo server's broker, when UPSTREAM_HOST and UPSTREAM_API_KEY are set."""
+    if not settings.upstream_host or not settings.upstream_api_key:
+        return None
+    redactor.register(settings.upstream_api_key)
+    client = httpx.Client(timeout=settings.upstream_timeout_s)
+    return UpstreamBroker(settings.upstream_host, settings.upstream_api_key, clock, client)

@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings.ensure_dirs()
         db = Database.from_url(settings.effective_database_url)
         try:
-            upgrade_to_head(db.engine)
+            upgrade_to_head(db.engine, broker=settings.broker)
             result = OhlcvStore(db).import_csv(args.exchange, args.symbol, args.csv)
         finally:
             db.dispose()

@@ -67,3 +67,37 @@ def test_migrations_run_on_postgresql() -> None:
 def test_the_migration_history_is_one_line() -> None:
     # A single head keeps every database on the same path (no silently skipped branch).
     assert len(head_revisions()) == 1
+
+
+@pytest.mark.parametrize(
+    ("broker", "venue"), [("sandbox", "sandbox"), ("upstream", "live"), (None, "sandbox")]
+)
+def test_orders_journaled_before_0009_get_the_venue_of_the_hosts_broker(
+    tmp_path: Path, broker: str | None, venue: str
+) -> None:
+    from alembic import command
+
+    from database.migrate import _config, upgrade_to_head
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = _config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0008")
+        connection.execute(
+            text("INSERT INTO users (username, password_hash, created_at) VALUES ('a', 'x', '2026-11-30')")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO order_journal (source, user_id, kind, strategy, symbol, exchange, action,"
+                " quantity, pricetype, product, price, trigger_price, status, message, updated_at,"
+                " created_at) VALUES ('api', 1, 'order', '', 'SBIN', 'NSE', 'BUY', 1, 'MARKET', 'MIS',"
+                " 0, 0, 'placed', '', '2026-11-30', '2026-11-30')"
+            )
+        )
+    upgrade_to_head(engine, broker=broker)
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT venue, dispatcher FROM order_journal")).one()
+    assert tuple(row) == (venue, None)
+    assert schema_drift(engine) == []
+    engine.dispose()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from database.engine import make_engine
 from services.errors import ConfigurationError
@@ -236,6 +236,60 @@ def test_smart_orders_through_two_hosts_never_stack_on_one_account(tmp_path: Pat
         assert statuses == [200] * 8
         position = first.test_client().post("/api/v1/openposition", json={**order, "product": "MIS"})
         assert position.get_json()["quantity"] == "10"
+    finally:
+        host_of(first).shutdown()
+        host_of(second).shutdown()
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_two_hosts_dispatch_on_one_key_at_the_shared_pace_each_order_once(
+    tmp_path: Path, pg_url: str, shared_redis: str
+) -> None:
+    """Both hosts' dispatchers send 15 orders of one API key at once: Redis holds the one order
+    limit (10 per second) for both, every order is placed exactly once, by the host it was
+    submitted to (neither takes the other's pending entries for a dead host's)."""
+    from services.broker.types import OrderRequest
+    from services.orders.dispatch import Intent
+    from services.orders.router import Caller
+
+    first, second = _two_hosts(
+        tmp_path,
+        database_url=pg_url,
+        start_background=True,
+        order_rate_limit="10 per second",
+        ratelimit_storage_uri=shared_redis,
+        ratelimit_key_prefix=f"test-{uuid.uuid4().hex[:10]}",
+    )
+    try:
+        for app in (first, second):
+            assert host_of(app).venue.master_contract.wait_ready(60)
+        set_up_admin(first.test_client())
+        key = host_of(first).api_keys.primary()
+        assert key is not None
+        account = host_of(first).api_keys.owner_of(key)
+        assert account is not None
+        caller = Caller(account, key, "webhook:mm")
+        intents = [Intent(OrderRequest("SBIN", "NSE", "BUY", 1, strategy="mm")) for _ in range(15)]
+        started = time.monotonic()
+        with ThreadPoolExecutor(2) as pool:
+            ids = list(
+                pool.map(lambda app: host_of(app).orders.dispatcher.submit(caller, intents), [first, second])
+            )
+        entries = [
+            host_of(app).orders.dispatcher.wait(batch, 60)
+            for app, batch in zip((first, second), ids, strict=True)
+        ]
+        elapsed = time.monotonic() - started
+        for app, batch in zip((first, second), entries, strict=True):
+            assert [e.status for e in batch] == ["placed"] * 15
+            assert {e.dispatcher for e in batch} == {host_of(app).identity.id}
+        assert elapsed >= 1.9  # 30 orders at 10 per second, whichever host sends them
+        from database.models import SandboxOrder
+
+        with host_of(first).db.session() as session:  # every paper order (a run may cross midnight)
+            placed = set(session.scalars(select(SandboxOrder.orderid)))
+        assert placed == {e.orderid for batch in entries for e in batch} and len(placed) == 30
     finally:
         host_of(first).shutdown()
         host_of(second).shutdown()

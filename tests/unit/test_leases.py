@@ -11,6 +11,7 @@ from database.engine import Database
 from database.migrate import upgrade_to_head
 from services.hosting.ownership import Ownership
 from services.leases import HostIdentity, Leases
+from services.orders.recovery import LeasedPresence, lease_key
 from tests.support.strategies import FakeClock
 
 HERE = HostIdentity.of_this_process()
@@ -80,3 +81,26 @@ def test_without_leases_a_single_host_owns_everything() -> None:
     assert ownership.owns("anything") and ownership.claim(["x"]) == set()
     assert ownership.maintain(["x"]) == (set(), set())
     assert ownership.host_id is None
+
+
+def test_a_dispatcher_is_gone_when_dead_or_its_lease_lapsed(db: Database) -> None:
+    clock = FakeClock()
+    me = LeasedPresence(Leases(db, clock, HERE, 15))
+    far = LeasedPresence(Leases(db, clock, _other_machine("far"), 15))
+    twin = LeasedPresence(Leases(db, clock, HostIdentity(HERE.machine, HERE.pid, HERE.started, "t"), 15))
+    dead = HostIdentity(HERE.machine, 2**22 + 7, 1.0, "gone").id
+    far.hold()
+    twin.hold()
+    assert me.renew_every_s == 5
+    assert not me.is_gone(me.me)
+    assert me.is_gone(dead)  # an earlier run of a host on this machine: at once, no lease needed
+    assert not me.is_gone(far.me) and not me.is_gone(twin.me)  # alive and holding their leases
+    clock.advance(10)
+    far.hold()  # renewed
+    clock.advance(10)
+    assert not me.is_gone(far.me)
+    twin.release()  # a graceful stop: its entries may be taken over at once
+    assert me.is_gone(twin.me)
+    clock.advance(16)
+    assert me.is_gone(far.me)  # another machine: known gone once its lease expired
+    assert len(lease_key("x" * 300)) <= 150  # a long identity still makes a valid lease key

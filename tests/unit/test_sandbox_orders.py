@@ -272,3 +272,41 @@ def test_nothing_works_before_the_master_contract_is_loaded(world: SandboxWorld)
         world.broker.quote("RELIANCE", "NSE")
     with pytest.raises(Unavailable):
         world.order("RELIANCE", "BUY", 1)
+
+
+def test_an_order_sent_again_for_the_same_journal_entry_is_placed_once(world: SandboxWorld) -> None:
+    assert world.broker.placement(41) is None
+    first = world.order("SBIN", "BUY", 2, journal_id=41)
+    again = world.order("SBIN", "BUY", 2, journal_id=41)  # a retry after a crash
+    assert again == first
+    assert [o.orderid for o in world.broker.order_book(world.user_id)] == [first]
+    assert world.broker.position_book(world.user_id)[0].quantity == 2
+    placed = world.broker.placement(41)
+    assert placed is not None and (placed.orderid, placed.status) == (first, "complete")
+    other = world.order("SBIN", "BUY", 1, journal_id=42)
+    assert other != first
+
+
+def test_a_smart_order_sent_again_for_its_journal_entry_is_not_re_planned(world: SandboxWorld) -> None:
+    order = OrderRequest("ICICIBANK", "NSE", "BUY", 0, strategy="smart", journal_id=7)
+    first = world.broker.place_smart_order(world.user_id, SmartOrderRequest(order, 5)).orderid
+    # Planned again, a second order would not be needed (the position is 5 now); replayed, the
+    # first order is the answer and nothing new is placed.
+    again = world.broker.place_smart_order(world.user_id, SmartOrderRequest(order, 5)).orderid
+    assert first is not None and again == first
+    placed = world.broker.placement(7)
+    assert placed is not None and placed.orderid == first
+    assert len(world.broker.order_book(world.user_id)) == 1
+
+
+def test_a_rejected_journal_order_is_rejected_again_when_resent(tmp_path: Path) -> None:
+    poor = sandbox_world(tmp_path, capital=10_000.0)
+    try:
+        for _ in range(2):
+            with pytest.raises(InvalidInput, match="Insufficient funds"):
+                poor.order("MARUTI", "BUY", 10, product="CNC", journal_id=3)
+        placed = poor.broker.placement(3)
+        assert placed is not None and placed.status == "rejected"
+        assert len(poor.broker.order_book(poor.user_id)) == 1
+    finally:
+        poor.close()

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from services.broker.sandbox.books import Books
-from services.broker.sandbox.engine import OrderEngine
+from services.broker.sandbox.engine import OrderEngine, Placement
 from services.broker.sandbox.locks import SMART_ORDERS, KeyedLocks
 from services.broker.sandbox.smart import plan_smart_order
 from services.broker.types import (
@@ -30,7 +30,7 @@ from services.broker.types import (
     TradeView,
 )
 from services.clock import Clock
-from services.errors import HostError, Unavailable
+from services.errors import HostError, InvalidInput, Unavailable
 from services.market.instruments import (
     DEFAULT_INSTRUMENT_FILE,
     Instrument,
@@ -123,6 +123,9 @@ class SandboxBroker:
         self.instrument(order.symbol, order.exchange)
         # One smart order per symbol at a time: two signals must not both see the old position.
         with self._symbol_locks.hold((account, order.exchange, order.symbol, order.product)):
+            earlier = None if order.journal_id is None else self.engine.placement(order.journal_id)
+            if earlier is not None:  # sent again for the same journal entry: the first order stands
+                return _replayed(earlier)
             current = self._books.open_position(account, order.symbol, order.exchange, order.product)
             working = self._books.working(account, order.symbol, order.exchange, order.product)
             plan = plan_smart_order(current, request.position_size, order.action, order.quantity, working)
@@ -130,6 +133,10 @@ class SandboxBroker:
                 return SmartOrderResult(None, plan.message)
             orderid = self.engine.place(account, replace(order, action=plan.action, quantity=plan.quantity))
             return SmartOrderResult(orderid)
+
+    def placement(self, journal_id: int) -> Placement | None:
+        """The paper order placed for order-journal entry ``journal_id`` (None: none was)."""
+        return self.engine.placement(journal_id)
 
     def modify_order(self, account: int, request: ModifyRequest) -> str:
         self._index()
@@ -196,3 +203,9 @@ class SandboxBroker:
 
     def funds(self, account: int) -> Funds:
         return self._books.funds(account)
+
+
+def _replayed(earlier: Placement) -> SmartOrderResult:
+    if earlier.status == "rejected":
+        raise InvalidInput(earlier.message, details={"orderid": earlier.orderid})
+    return SmartOrderResult(earlier.orderid)

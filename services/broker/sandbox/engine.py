@@ -38,6 +38,15 @@ class _Rejection:
     message: str
 
 
+@dataclass(frozen=True)
+class Placement:
+    """The paper order placed for an order-journal entry, as it stands now."""
+
+    orderid: str
+    status: str
+    message: str
+
+
 class OrderEngine:
     def __init__(
         self,
@@ -59,6 +68,12 @@ class OrderEngine:
         return self._db.engine
 
     # Placing -----------------------------------------------------------------------------------
+    def placement(self, journal_id: int) -> Placement | None:
+        """The order placed for journal entry ``journal_id`` (None: none was)."""
+        with self._db.session() as session:
+            row = session.scalar(select(SandboxOrder).where(SandboxOrder.journal_id == journal_id))
+            return None if row is None else Placement(str(row.orderid), row.status, row.message)
+
     def place(self, account: int, order: OrderRequest) -> str:
         instrument = self._instruments().require(order.exchange, order.symbol)
         rules.check_tradable(instrument, order)
@@ -75,6 +90,13 @@ class OrderEngine:
     ) -> str | _Rejection:
         now = self._clock.now()
         with self._db.session() as session:
+            if order.journal_id is not None:
+                # Sent again for the same journal entry (after a crash): the first order stands.
+                earlier = session.scalar(
+                    select(SandboxOrder).where(SandboxOrder.journal_id == order.journal_id)
+                )
+                if earlier is not None:
+                    return _earlier(earlier)
             self._accounts.ensure(session, account, now)
             row = SandboxOrder(
                 user_id=account,
@@ -92,6 +114,7 @@ class OrderEngine:
                 triggered=False,
                 created_at=now,
                 updated_at=now,
+                journal_id=order.journal_id,
             )
             session.add(row)
             session.flush()
@@ -342,6 +365,12 @@ class OrderEngine:
         except Exception:
             log.exception("No quote for %s:%s; its orders wait", instrument.exchange, instrument.symbol)
             return None
+
+
+def _earlier(row: SandboxOrder) -> str | _Rejection:
+    if row.status == "rejected":
+        return _Rejection(str(row.orderid), row.message)
+    return str(row.orderid)
 
 
 def _identifier(row_id: int, now: datetime) -> str:
