@@ -24,7 +24,7 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from waitress.server import create_server
 
-from blueprints import api_v1, apikey, dashboard, python, sandbox
+from blueprints import api_v1, apikey, dashboard, python, sandbox, strategy
 from blueprints.auth import init_auth
 from blueprints.http_errors import register_error_handlers
 from blueprints.json_input import HostRequest
@@ -131,6 +131,7 @@ def _blueprints_step(app: Flask, host: Host) -> None:
     app.register_blueprint(python.bp)  # /python: hosted Python strategies (pages + JSON API)
     api_v1.register(app)  # OpenAlgo REST API: API-key auth, CSRF-exempt
     app.register_blueprint(sandbox.bp)
+    strategy.register(app)  # /strategy: webhook strategies (JSON API + the webhook, CSRF-exempt)
 
     @app.context_processor
     def layout_context() -> dict[str, Any]:

@@ -29,6 +29,7 @@ from services.login_throttle import LoginThrottle
 from services.orders.wiring import build_orders
 from services.schedules.wiring import build_scheduling
 from services.settings import Settings
+from services.webhooks.wiring import build_webhooks
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,20 @@ class Host:
             hosting=self.hosting,
             master_contract=master_contract,
         )
-        for feature in (self.venue, self.orders, self.hosting, self.schedules):
+        # Webhook strategies (/strategy): TradingView alerts → the dispatcher; square-off jobs on
+        # the host's scheduler, rebuilt from the table at every start.
+        self.webhooks = build_webhooks(
+            settings,
+            db=self.db,
+            clock=self.clock,
+            box=self.box,
+            calendar=self.calendar,
+            cron=self.cron,
+            dispatcher=self.orders.dispatcher,
+            index=lambda: master_contract.index,
+            api_key_of=self.api_keys.current,
+        )
+        for feature in (self.venue, self.orders, self.hosting, self.schedules, self.webhooks):
             self._adopt(feature.lifecycle)
         # Last to start and first to stop: no job fires into a service that is not running.
         self.add_background(self.cron)

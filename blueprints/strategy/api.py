@@ -27,7 +27,7 @@ def _base_url() -> str:
 @bp.get("/strategies")
 @login_required
 def strategies() -> Any:
-    return ok({"strategies": _console().list(_base_url())})
+    return ok({"strategies": _console().all(_base_url())})
 
 
 @bp.post("/strategies")

@@ -40,6 +40,9 @@ class OrderJournalEntry(Timestamped, Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     #: order: a plain order · smart: an order sized to reach ``position_size``
     kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    #: a smart exit sent only when the position is on this side (``long`` / ``short``): a
+    #: ``long_exit`` signal must not close a short
+    only_if: Mapped[str | None] = mapped_column(String(5), nullable=True)
     strategy: Mapped[str] = mapped_column(String(100), nullable=False, default="")
     symbol: Mapped[str] = mapped_column(String(64), nullable=False)
     exchange: Mapped[str] = mapped_column(String(16), nullable=False)

@@ -47,6 +47,9 @@ class Intent:
 
     order: OrderRequest
     position_size: int | None = None
+    #: a smart exit to flat sent only when the position is on this side (``long`` / ``short``):
+    #: a ``long_exit`` signal closes a long, never a short
+    only_if: str | None = None
 
 
 class OrderDispatcher:
@@ -122,9 +125,10 @@ class OrderDispatcher:
             [(intent.order, intent.position_size) for intent in intents],
             venue=venue,
             dispatcher=self._presence.me,
+            conditions=[intent.only_if for intent in intents],
         )
         jobs = [
-            Job(entry_id, caller, venue, intent.order, intent.position_size)
+            Job(entry_id, caller, venue, intent.order, intent.position_size, intent.only_if)
             for entry_id, intent in zip(ids, intents, strict=True)
         ]
         with self._lock:
@@ -233,7 +237,11 @@ class OrderDispatcher:
             return
         if ready:
             router = self._routers[job.venue]
-            self._announce(router.place_opened(job.caller, job.entry_id, job.order, job.position_size))
+            self._announce(
+                router.place_opened(
+                    job.caller, job.entry_id, job.order, job.position_size, only_if=job.only_if
+                )
+            )
 
     def _ready_to_send(self, job: Job) -> bool:
         """Wait for the venue and a rate slot. False: not to be sent now — the dispatcher is
@@ -302,7 +310,7 @@ class OrderDispatcher:
             )
             api_key = f"account:{entry.account}"
         caller = Caller(entry.account, api_key, entry.source)
-        return Job(entry.id, caller, entry.venue, entry.order, entry.position_size)
+        return Job(entry.id, caller, entry.venue, entry.order, entry.position_size, entry.only_if)
 
     def _keep(self) -> None:
         """Renew the lease; adopt the entries of hosts that went away since."""

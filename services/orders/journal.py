@@ -41,6 +41,8 @@ class JournalEntry:
     venue: str = SANDBOX
     #: the host (``HostIdentity.id``) that dispatches it; None for /api/v1 orders
     dispatcher: str | None = None
+    #: a smart exit sent only when the position is on this side (``long`` / ``short``)
+    only_if: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,14 +67,17 @@ class OrderJournal:
         *,
         venue: str,
         dispatcher: str,
+        conditions: Sequence[str | None] | None = None,
     ) -> list[int]:
-        """``pending`` entries for orders about to be sent (``(order, position_size)`` each), in one
-        transaction; returns their ids in order."""
+        """``pending`` entries for orders about to be sent (``(order, position_size)`` each, and
+        each one's ``only_if`` condition), in one transaction; returns their ids in order."""
         now = self._clock.now()
         rows = [
             _row(source, account, order, size, Outcome(PENDING), venue=venue, now=now, dispatcher=dispatcher)
             for order, size in orders
         ]
+        for row, condition in zip(rows, conditions or [None] * len(rows), strict=True):
+            row.only_if = condition
         with self._db.session() as session:
             session.add_all(rows)
             session.flush()
@@ -247,4 +252,5 @@ def _entry(row: OrderJournalEntry) -> JournalEntry:
         created_at=row.created_at,
         venue=row.venue,
         dispatcher=row.dispatcher,
+        only_if=row.only_if,
     )

@@ -30,6 +30,8 @@ class Job:
     venue: str
     order: OrderRequest
     position_size: int | None = None
+    #: a smart exit sent only when the position is on this side (``long`` / ``short``)
+    only_if: str | None = None
 
 
 class Lane:

@@ -77,14 +77,25 @@ class OrderRouter:
         return result
 
     def place_opened(
-        self, caller: Caller, entry_id: int, order: OrderRequest, position_size: int | None
+        self,
+        caller: Caller,
+        entry_id: int,
+        order: OrderRequest,
+        position_size: int | None,
+        *,
+        only_if: str | None = None,
     ) -> JournalEntry | None:
         """Send the order of journal entry ``entry_id`` (already ``pending``; a smart order when
         ``position_size`` is set) and settle that entry; never raises for the broker's answer.
         Not counted against the throttle: the caller waited for a token. Returns the settled
-        entry (None when it was no longer pending)."""
+        entry (None when it was no longer pending). ``only_if`` (``long`` / ``short``): a smart
+        exit sent only when the position is on that side, else ``skipped``."""
         sent = replace(order, journal_id=entry_id)  # the sandbox places at most one order per entry
         try:
+            if only_if is not None and not self._on_side(caller.account, order, only_if):
+                return self._journal.settle(
+                    entry_id, Outcome("skipped", None, f"No {only_if} position to exit.")
+                )
             if position_size is None:
                 outcome = Outcome("placed", self._broker.place_order(caller.account, sent))
             else:
@@ -95,6 +106,10 @@ class OrderRouter:
                 log.exception("Journal entry %s: the %s broker failed unexpectedly", entry_id, self.venue)
             outcome = _failure(error)
         return self._journal.settle(entry_id, outcome)
+
+    def _on_side(self, account: int, order: OrderRequest, side: str) -> bool:
+        held = self._broker.open_position(account, order.symbol, order.exchange, order.product)
+        return held > 0 if side == "long" else held < 0
 
     def modify(self, caller: Caller, request: ModifyRequest) -> str:
         self._throttle.hit(caller.api_key)

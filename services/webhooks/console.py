@@ -49,7 +49,7 @@ class WebhookConsole:
         return self._venues
 
     # Strategies --------------------------------------------------------------------------------
-    def list(self, base_url: str) -> list[dict[str, Any]]:
+    def all(self, base_url: str) -> list[dict[str, Any]]:
         strategies = self._strategies.all()
         counts = self._strategies.mapping_counts()
         latest = self._deliveries.latest([s.id for s in strategies])

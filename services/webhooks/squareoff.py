@@ -10,6 +10,7 @@ from ``square-off`` with the orders it sent, and the day is remembered so it run
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable
@@ -139,7 +140,7 @@ class SquareOff:
     def _put(self, strategy: Strategy) -> None:
         at = strategy.definition.window.squareoff
         trigger = CronTrigger(hour=at.hour, minute=at.minute, timezone=IST)
-        self._cron.put(job_id(strategy.id), trigger, lambda sid=strategy.id: self._fire(sid))
+        self._cron.put(job_id(strategy.id), trigger, functools.partial(self._fire, strategy.id))
 
     def _fire(self, strategy_id: int) -> None:
         try:

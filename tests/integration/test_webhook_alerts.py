@@ -48,7 +48,7 @@ def test_long_mode_through_the_sdk_buys_then_goes_flat(live: LiveHost) -> None:
     wait_position(live, "SBIN", 10)
     sender.strategyorder("SBIN", "SELL")
     wait_position(live, "SBIN", 0)
-    assert [o["action"] for o in orders_of(live, "LONG SBIN")] == ["SELL", "BUY"]
+    assert [o["action"] for o in orders_of(live, "SBIN")] == ["SELL", "BUY"]
 
 
 def test_short_mode_is_the_mirror_and_uses_the_position_size(live: LiveHost) -> None:
@@ -69,7 +69,7 @@ def test_both_mode_goes_to_the_signed_position_size(live: LiveHost) -> None:
     wait_position(live, "TCS", -6)
     sender.strategyorder("TCS", "SELL", 0)
     wait_position(live, "TCS", 0)
-    assert len(orders_of(live, "BOTH TCS")) == 3
+    assert len(orders_of(live, "TCS")) == 3
 
 
 def test_tradingview_text_plain_bodies_and_the_signal_form(live: LiveHost) -> None:
@@ -103,7 +103,7 @@ def test_twenty_identical_alerts_at_once_place_one_order(live: LiveHost) -> None
     }
     assert len({reply["delivery_id"] for reply in replies}) == 20
     wait_position(live, "WIPRO", 1)
-    assert len(orders_of(live, "LONG WIPRO")) == 1
+    assert len(orders_of(live, "WIPRO")) == 1
 
 
 def test_an_explicit_id_dedupes_even_a_different_body(live: LiveHost) -> None:
@@ -136,7 +136,7 @@ def test_alerts_outside_the_window_are_ignored_not_errors(live: LiveHost) -> Non
     reply = post_alert(live, strategy["webhook_id"], {"symbol": "AXISBANK", "action": "BUY"})
     assert reply.status_code == 200
     assert reply.json()["result"] == "ignored" and "11:00" in reply.json()["message"]
-    assert orders_of(live, "LONG AXISBANK") == []
+    assert orders_of(live, "AXISBANK") == []
 
 
 def test_bad_input_gets_its_status_and_places_nothing(live: LiveHost) -> None:
@@ -160,7 +160,7 @@ def test_bad_input_gets_its_status_and_places_nothing(live: LiveHost) -> None:
     )
     inactive = post_alert(live, webhook, {"symbol": "SUNPHARMA", "action": "BUY", "position_size": 1})
     assert inactive.status_code == 409 and "inactive" in inactive.json()["message"]
-    assert orders_of(live, "BOTH SUNPHARMA") == []
+    assert orders_of(live, "SUNPHARMA") == []
     recorded = {d["result"] for d in deliveries(live, strategy["id"])}
     assert recorded == {"rejected"}
 
@@ -172,7 +172,7 @@ def test_the_rate_limit_is_per_webhook_and_counts_duplicates(live: LiveHost) -> 
     codes = [post_alert(live, busy["webhook_id"], alert).status_code for _ in range(41)]
     assert codes[:40] == [200] * 40 and codes[40] == 429
     assert post_alert(live, calm["webhook_id"], {"symbol": "TITAN", "action": "BUY"}).status_code == 200
-    assert len(orders_of(live, "LONG MARUTI")) == 1  # one accepted, 39 duplicates, one refused
+    assert len(orders_of(live, "MARUTI")) == 1  # one accepted, 39 duplicates, one refused
 
 
 def test_rotating_the_webhook_retires_the_old_url_and_deliveries_are_listed(live: LiveHost) -> None:

@@ -69,11 +69,13 @@ def wait_position(
     )
 
 
-def orders_of(live: LiveHost, strategy_name: str) -> list[dict[str, Any]]:
+def orders_of(live: LiveHost, symbol: str) -> list[dict[str, Any]]:
+    """Today's sandbox orders of ``symbol``, newest first (OpenAlgo's orderbook names no strategy:
+    each test trades a symbol of its own)."""
     book = live.client().orderbook()
     assert book.get("status") == "success", book
     orders = (book.get("data") or {}).get("orders") or []
-    return [order for order in orders if order.get("strategy") == strategy_name]
+    return [order for order in orders if order.get("symbol") == symbol]
 
 
 def deliveries(live: LiveHost, strategy_id: int) -> list[dict[str, Any]]:

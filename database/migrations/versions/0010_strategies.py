@@ -1,5 +1,5 @@
 """Strategies reached from outside: the ``strategies`` table (the seed's "Strategy table"), its
-symbol mappings, webhook deliveries and their dedupe keys.
+symbol mappings, webhook deliveries and their dedupe keys; ``order_journal.only_if``.
 
 Revision ID: 0010
 Revises: 0009
@@ -20,6 +20,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # A smart exit that applies only to a position on one side (a long_exit signal must not
+    # close a short): the dispatcher re-reads it when it resends an entry after a crash.
+    op.add_column("order_journal", sa.Column("only_if", sa.String(length=5), nullable=True))
     op.create_table(
         "strategies",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -130,3 +133,5 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_strategy_symbol_mappings_strategy_id"), table_name="strategy_symbol_mappings")
     op.drop_table("strategy_symbol_mappings")
     op.drop_table("strategies")
+    with op.batch_alter_table("order_journal") as batch:
+        batch.drop_column("only_if")
