@@ -13,6 +13,10 @@
 //   });
 //   unsubscribe();                         // closes the stream / stops polling, for good
 //
+// With `sse: false` there is no stream at all: `pollUrl` is polled every `pollIntervalMs` (backing
+// off on errors, paused while the tab is hidden) and `url` is ignored; for data that lives in the
+// database rather than in one host's memory (an event stream would miss what another host wrote).
+//
 // EventSource reconnects by itself and sends Last-Event-ID when it does. When this module re-opens a
 // stream itself (after the tab was hidden, or when it retries SSE after polling) it passes the last
 // id in the URL: `url` may be a function (lastEventId) => url, or a string to which
@@ -20,6 +24,7 @@
 // No business rules here: the page decides what a message means.
 
 const DEFAULTS = {
+  sse: true,                // false: poll `pollUrl` only, never open an event stream
   events: ["message"],
   json: true,
   onMessage: null,
@@ -56,7 +61,7 @@ export function subscribe(url, options = {}) {
   let source = null;
   let failures = 0;
   let openedAt = 0;
-  let mode = "sse";                  // "sse" or "poll"
+  let mode = o.sse ? "sse" : "poll";  // "sse" or "poll"
   let status = "connecting";
   let closed = false;
   let paused = false;
@@ -152,7 +157,7 @@ export function subscribe(url, options = {}) {
     setStatus("polling");
     if (o.onOpen) o.onOpen({ transport: "poll" });
     pollOnce();
-    if (o.sseRetryMs > 0) {
+    if (o.sse && o.sseRetryMs > 0) {
       retryTimer = window.setTimeout(() => { stopPolling(); failures = 0; openStream(); }, o.sseRetryMs);
     }
   }
@@ -222,6 +227,8 @@ export function subscribe(url, options = {}) {
   if (o.pauseWhenHidden && document.hidden) {
     paused = true;
     setStatus("paused");
+  } else if (mode === "poll") {
+    startPolling();
   } else {
     openStream();
   }

@@ -450,3 +450,31 @@ def test_live_client_falls_back_to_polling_and_stops_on_unsubscribe(
     polls = sum(1 for path in component_server.requests if path.startswith("/poll"))
     page.wait_for_timeout(400)
     assert sum(1 for path in component_server.requests if path.startswith("/poll")) == polls
+
+
+def test_live_client_polls_only_when_told_and_pauses_while_the_tab_is_hidden(
+    harness: Harness, component_server: StaticServer
+) -> None:
+    page = harness.open("live.html")
+    streams_before = sum(1 for path in component_server.requests if path.startswith("/sse"))
+    page.evaluate("harness.run(null, {sse: false, pollUrl: '/poll?view=deliveries', pollIntervalMs: 100})")
+    page.wait_for_function("() => harness.record.messages.length >= 2")
+    record = page.evaluate("(({messages, statuses, opens}) => ({messages, statuses, opens}))(harness.record)")
+    assert record["opens"] == ["poll"] and record["statuses"][0] == "polling"
+    assert record["messages"][0]["data"]["query"] == {"view": ["deliveries"]}
+    assert sum(1 for path in component_server.requests if path.startswith("/sse")) == streams_before
+
+    hide = """(hidden) => {
+        Object.defineProperty(document, 'hidden', {value: hidden, configurable: true});
+        document.dispatchEvent(new Event('visibilitychange'));
+    }"""
+    page.evaluate(hide, True)
+    assert page.evaluate("harness.record.unsubscribe.status()") == "paused"
+    polls = sum(1 for path in component_server.requests if path.startswith("/poll"))
+    page.wait_for_timeout(400)
+    assert sum(1 for path in component_server.requests if path.startswith("/poll")) == polls
+    page.evaluate(hide, False)
+    page.wait_for_function(f"() => harness.record.messages.length >= {len(record['messages']) + 2}")
+    assert page.evaluate("harness.record.unsubscribe.status()") == "polling"
+    assert sum(1 for path in component_server.requests if path.startswith("/sse")) == streams_before
+    page.evaluate("harness.record.unsubscribe()")
