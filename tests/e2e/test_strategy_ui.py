@@ -238,3 +238,24 @@ def test_the_pages_fit_a_phone_and_the_list_switch_works_from_the_keyboard(
         ui.assert_no_problems()
     finally:
         page.context.close()
+
+
+def test_without_the_clipboard_api_copy_selects_the_url_for_ctrl_c(ui: PythonUI, live: LiveHost) -> None:
+    # A page served over plain http from another machine has no navigator.clipboard, and the copy
+    # command may be refused too: the URL is selected and the button says what to press.
+    strategy = create_strategy(live, name="No clipboard")
+    ui.page.context.add_init_script(
+        "Object.defineProperty(navigator, 'clipboard', {value: undefined});"
+        "document.execCommand = () => false;"
+    )
+    page = ui.goto(f"/strategy/{strategy['id']}")
+    page.locator("[data-copy='webhook-url']").click()
+    expect(page.locator("[data-copy='webhook-url']")).to_have_text("Press Ctrl+C")
+    expect(page.get_by_label("Webhook URL")).to_be_focused()
+    selected = page.evaluate(
+        "(() => { const box = document.activeElement;"
+        " return box.value.slice(box.selectionStart, box.selectionEnd); })()"
+    )
+    assert selected == strategy["webhook_url"]
+    expect(page.locator("[data-copy='webhook-url']")).to_have_text("Copy", timeout=5000)
+    ui.assert_no_problems()
