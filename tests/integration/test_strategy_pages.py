@@ -10,7 +10,9 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from tests.support.apps import build_app, host_of, post_json, set_up_admin
+from app import create_app
+from tests.support.apps import build_app, host_of, make_settings, post_json, set_up_admin
+from tests.support.clocks import ShiftedClock, next_trading_moment
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 HOSTILE = "<script>alert('x')</script> & </script><b>"
@@ -123,7 +125,7 @@ def test_a_strategy_page_starts_with_its_url_messages_and_deliveries(admin_clien
     # Positional: no MIS for its mappings; the intraday times are kept but hidden.
     assert re.search(r'value="MIS" data-intraday-only hidden disabled', html)
     assert re.search(r"data-intraday-times hidden disabled", html)
-    assert "No symbols yet" in html
+    assert "data-mappings-empty >No symbols yet" in html
 
 
 def test_an_unknown_strategy_is_a_404_page(admin_client: FlaskClient) -> None:
@@ -131,3 +133,44 @@ def test_an_unknown_strategy_is_a_404_page(admin_client: FlaskClient) -> None:
         response = admin_client.get(path, headers=HTML)
         assert response.status_code == 404, path
         assert "text/html" in response.headers["Content-Type"]
+
+
+def test_a_strategy_page_shows_its_mappings_and_each_delivery_with_its_orders(tmp_path: Path) -> None:
+    # A running host on a trading morning, so an alert is acted on and its order placed.
+    settings = make_settings(tmp_path / "data", start_background=True, order_rate_limit="1000 per second")
+    app = create_app(settings, clock=ShiftedClock(next_trading_moment(10)))
+    try:
+        assert host_of(app).venue.master_contract.wait_ready(60)
+        client = app.test_client()
+        set_up_admin(client)
+        strategy = create(client, name="Both ways", trading_mode="BOTH")
+        mapping = {"symbol": "SBIN", "exchange": "NSE", "quantity": 1, "product": "MIS"}
+        assert (
+            post_json(client, f"/strategy/api/strategies/{strategy['id']}/symbols", mapping).status_code
+            == 201
+        )
+        alert = b'{"symbol": "SBIN", "action": "BUY", "position_size": "3"}'
+        first = client.post(f"/strategy/webhook/{strategy['webhook_id']}", data=alert).get_json()
+        again = client.post(f"/strategy/webhook/{strategy['webhook_id']}", data=alert).get_json()
+        assert first["result"] == "accepted" and again["result"] == "duplicate", (first, again)
+        [order] = first["orders"]
+        assert order["status"] == "placed", order
+
+        html = page(client, f"/strategy/{strategy['id']}")
+        assert 'aria-label="Remove SBIN on NSE"' in html and "data-mappings-empty hidden" in html
+        assert re.search(r'value="MIS" data-intraday-only\s+selected', html)  # intraday: MIS first
+        assert html.count("BUY to position 3 · SBIN NSE MIS") == 2  # the order, under both deliveries
+        assert '<span class="badge placed" data-order-field="status">placed</span>' in html
+        assert order["orderid"] in html
+        assert f'href="#delivery-{first["delivery_id"]}" >Go to #{first["delivery_id"]}</a>' in html
+        assert html.index(f'id="delivery-{again["delivery_id"]}"') < html.index(
+            f'id="delivery-{first["delivery_id"]}"'
+        )  # newest first
+        assert re.search(r"data-next-squareoff\s*>", html)  # an active intraday strategy squares off
+
+        listing = page(client, "/strategy")
+        row = listing[listing.index(f'data-strategy="{strategy["id"]}"') :]
+        assert re.search(r'data-label="Symbols" class="num">1</td>', row)
+        assert 'class="badge duplicate"' in row
+    finally:
+        host_of(app).shutdown()
