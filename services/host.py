@@ -137,6 +137,7 @@ class Host:
             calendar=self.calendar,
             cron=self.cron,
             dispatcher=self.orders.dispatcher,
+            journal=self.orders.journal,
             index=lambda: master_contract.index,
             api_key_of=self.api_keys.current,
         )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from database.engine import Database
@@ -134,6 +134,27 @@ class Deliveries:
                     continue  # another host claimed it between our read and write: read again
                 return None
         raise RuntimeError("could not settle the alert's dedupe keys")
+
+    def take_over(self, strategy_id: int, first: int, delivery_id: int) -> None:
+        """Hand the dedupe keys held by ``first`` (a delivery the host never acted on) to
+        ``delivery_id``: the sender's retry is acted on instead."""
+        with self._db.session() as session:
+            session.execute(
+                update(WebhookDedupeKey)
+                .where(WebhookDedupeKey.strategy_id == strategy_id, WebhookDedupeKey.delivery_id == first)
+                .values(delivery_id=delivery_id)
+            )
+
+    def unfinished(self, limit: int = 1000) -> list[Delivery]:
+        """Deliveries still ``received``: the host stopped while acting on them."""
+        with self._db.session() as session:
+            rows = session.scalars(
+                select(WebhookDelivery)
+                .where(WebhookDelivery.result == "received")
+                .order_by(WebhookDelivery.id)
+                .limit(limit)
+            )
+            return [_delivery(row) for row in rows]
 
     def finish(
         self,

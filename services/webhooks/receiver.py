@@ -24,10 +24,10 @@ from services.calendar.live_calendar import LiveCalendar
 from services.clock import Clock
 from services.errors import Conflict, HostError, InvalidInput, NotFound
 from services.orders.dispatch import Intent, OrderDispatcher
-from services.orders.journal import JournalEntry
+from services.orders.journal import JournalEntry, OrderJournal
 from services.orders.router import Caller
 from services.webhooks.alerts import Alert, check_size, parse_alert
-from services.webhooks.deliveries import Deliveries, dedupe_keys
+from services.webhooks.deliveries import Deliveries, Delivery, dedupe_keys
 from services.webhooks.modes import PlannedOrder, plan_orders
 from services.webhooks.strategies import Mapping, Strategy, WebhookStrategies
 from services.webhooks.throttle import WebhookThrottle
@@ -36,6 +36,9 @@ from services.webhooks.windows import closed_reason
 log = logging.getLogger(__name__)
 
 UNKNOWN_WEBHOOK = "There is no strategy with this webhook id (it may have been rotated)."
+#: how long an unfinished delivery may be in flight on another host before a retry takes it over
+IN_FLIGHT_S = 10.0
+NEVER_ACTED_ON = "The host stopped before acting on it: nothing was sent. A retry by the sender is acted on."
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,11 @@ def order_view(entry: JournalEntry) -> dict[str, Any]:
 
 
 class WebhookReceiver:
+    """Acts on alerts; as a BackgroundService its ``start`` finishes the deliveries an earlier run
+    left ``received`` (their orders, if any were journaled, are placed by the dispatcher)."""
+
+    name = "webhook deliveries"
+
     def __init__(
         self,
         *,
@@ -104,6 +112,7 @@ class WebhookReceiver:
         calendar: LiveCalendar,
         clock: Clock,
         throttle: WebhookThrottle,
+        journal: OrderJournal,
         api_key_of: Callable[[int], str | None],
         dedupe_window_s: float,
         reply_wait_s: float,
@@ -114,11 +123,20 @@ class WebhookReceiver:
         self._calendar = calendar
         self._clock = clock
         self._throttle = throttle
+        self._journal = journal
         self._api_key_of = api_key_of
         self._dedupe_window_s = dedupe_window_s
         self._reply_wait_s = reply_wait_s
         self._locks: dict[int, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+
+    def start(self) -> None:
+        for delivery in self._deliveries.unfinished():
+            if not self.settle_unfinished(delivery) and not delivery.message:
+                self._deliveries.finish(delivery.id, "received", NEVER_ACTED_ON)
+
+    def stop(self) -> None:
+        """Nothing runs in the background: requests end with the server."""
 
     def receive(self, inbound: Inbound) -> Reply:
         check_size(inbound.body)
@@ -187,7 +205,7 @@ class WebhookReceiver:
         alert, planned = understood.alert, understood.planned
         keys = dedupe_keys(inbound.body, alert.idempotency_key, self._dedupe_window_s)
         first = self._deliveries.claim(strategy.id, delivery_id, keys)
-        if first is not None:
+        if first is not None and not self._abandoned(strategy, first, delivery_id):
             original = self._deliveries.get(first)
             order_ids = original.order_ids if original is not None else ()
             message = f"Duplicate of delivery {first}: nothing placed again."
@@ -211,7 +229,7 @@ class WebhookReceiver:
             self._deliveries.finish(delivery_id, "accepted", message)
             return Reply("accepted", message, delivery_id, [])
         intent = _intent(strategy, understood.mapping, planned)
-        caller = Caller(account=strategy.user_id, api_key=api_key, source=strategy.source)
+        caller = Caller(account=strategy.user_id, api_key=api_key, source=strategy.source(delivery_id))
         ids = self._dispatcher.submit(caller, [intent], venue=strategy.definition.trading_venue)
         message = (
             f"{alert.action} {alert.symbol}: order queued for the {strategy.definition.trading_venue} broker."
@@ -219,6 +237,37 @@ class WebhookReceiver:
         self._deliveries.finish(delivery_id, "accepted", message, ids)
         pending = [{"journal_id": entry_id} for entry_id in ids]
         return Reply("accepted", message, delivery_id, pending)
+
+    def _abandoned(self, strategy: Strategy, first: int, delivery_id: int) -> bool:
+        """True when ``first`` holds the keys but the host stopped before acting on it: it is
+        still ``received`` and has no orders (this host acts on one delivery of a strategy at a
+        time, so an unfinished one is not in flight here; one of another host is given
+        ``IN_FLIGHT_S``). Its keys pass to ``delivery_id``, which is then acted on."""
+        original = self._deliveries.get(first)
+        if original is None or original.result != "received":
+            return False
+        if self.settle_unfinished(original):
+            return False  # its orders were journaled: the retry is a duplicate of them
+        if (self._clock.now() - original.received_at).total_seconds() < IN_FLIGHT_S:
+            return False
+        self._deliveries.take_over(strategy.id, first, delivery_id)
+        self._deliveries.finish(
+            first, "received", f"Never acted on (the host stopped); delivery {delivery_id} was."
+        )
+        return True
+
+    def settle_unfinished(self, delivery: Delivery) -> bool:
+        """Finish a delivery left ``received`` whose orders were journaled before the host stopped
+        (the dispatcher places them at its start); True when it had orders."""
+        entries = self._journal.entries(source=f"webhook:{delivery.strategy_id}:{delivery.id}", limit=1000)
+        if not entries:
+            return False
+        ids = sorted(entry.id for entry in entries)
+        message = (
+            "Accepted; the host restarted before it answered, and its orders were sent after the restart."
+        )
+        self._deliveries.finish(delivery.id, "accepted", message, ids)
+        return True
 
     def _lock_of(self, strategy_id: int) -> threading.Lock:
         with self._locks_guard:

@@ -130,7 +130,7 @@ class SquareOff:
                 )
                 for m in mappings
             ]
-            caller = Caller(account=strategy.user_id, api_key=api_key, source=strategy.source)
+            caller = Caller(account=strategy.user_id, api_key=api_key, source=strategy.source(delivery_id))
             ids = self._dispatcher.submit(caller, intents, venue=strategy.definition.trading_venue)
             message = f"Square-off: {len(ids)} position{'s' if len(ids) != 1 else ''} to flat."
             self._deliveries.finish(delivery_id, "accepted", message, ids)

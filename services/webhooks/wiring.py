@@ -13,6 +13,7 @@ from services.crypto import SecretBox
 from services.lifecycle import Lifecycle
 from services.market.instruments import InstrumentIndex
 from services.orders.dispatch import OrderDispatcher
+from services.orders.journal import OrderJournal
 from services.settings import Settings
 from services.webhooks.console import WebhookConsole
 from services.webhooks.deliveries import Deliveries
@@ -43,6 +44,7 @@ def build_webhooks(
     calendar: LiveCalendar,
     cron: Cron,
     dispatcher: OrderDispatcher,
+    journal: OrderJournal,
     index: Callable[[], InstrumentIndex],
     api_key_of: Callable[[int], str | None],
 ) -> Webhooks:
@@ -58,6 +60,7 @@ def build_webhooks(
         calendar=calendar,
         clock=clock,
         throttle=throttle,
+        journal=journal,
         api_key_of=api_key_of,
         dedupe_window_s=settings.webhook_dedupe_seconds,
         reply_wait_s=settings.webhook_reply_wait_s,
@@ -79,4 +82,6 @@ def build_webhooks(
         venues=dispatcher.venues(),
         index=index,
     )
-    return Webhooks(strategies, deliveries, receiver, squareoff, console, Lifecycle(background=(squareoff,)))
+    return Webhooks(
+        strategies, deliveries, receiver, squareoff, console, Lifecycle(background=(receiver, squareoff))
+    )
