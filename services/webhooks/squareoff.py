@@ -116,7 +116,7 @@ class SquareOff:
 
     def _square_off(self, strategy: Strategy, today: date) -> int:
         body = json.dumps({"squareoff": strategy.definition.window.squareoff.strftime("%H:%M")})
-        delivery_id = self._deliveries.record(strategy.id, SENDER, {}, body)
+        delivery_id, _ = self._deliveries.record(strategy.id, SENDER, {}, body)
         mappings = self._strategies.mappings(strategy.id)
         api_key = self._api_key_of(strategy.user_id)
         if api_key is None or not mappings:

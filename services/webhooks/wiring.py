@@ -45,11 +45,13 @@ def build_webhooks(
     cron: Cron,
     dispatcher: OrderDispatcher,
     journal: OrderJournal,
+    host_id: str,
+    host_gone: Callable[[str], bool],
     index: Callable[[], InstrumentIndex],
     api_key_of: Callable[[int], str | None],
 ) -> Webhooks:
     strategies = WebhookStrategies(db, clock, box, index)
-    deliveries = Deliveries(db, clock, settings.webhook_deliveries_kept)
+    deliveries = Deliveries(db, clock, settings.webhook_deliveries_kept, host_id)
     throttle = WebhookThrottle(
         settings.webhook_rate_limit, settings.ratelimit_storage_uri, settings.ratelimit_key_prefix
     )
@@ -61,6 +63,8 @@ def build_webhooks(
         clock=clock,
         throttle=throttle,
         journal=journal,
+        host_id=host_id,
+        host_gone=host_gone,
         api_key_of=api_key_of,
         dedupe_window_s=settings.webhook_dedupe_seconds,
         reply_wait_s=settings.webhook_reply_wait_s,
