@@ -26,6 +26,7 @@ from services.leases import HostIdentity, Leases
 from services.lifecycle import BackgroundService, Lifecycle
 from services.live.streams import LiveStreams, StreamConfig, StreamSlots
 from services.login_throttle import LoginThrottle
+from services.orders.recovery import LeasedPresence
 from services.orders.wiring import build_orders
 from services.schedules.wiring import build_scheduling
 from services.settings import Settings
@@ -137,6 +138,9 @@ class Host:
             calendar=self.calendar,
             cron=self.cron,
             dispatcher=self.orders.dispatcher,
+            journal=self.orders.journal,
+            host_id=self.identity.id,
+            host_gone=LeasedPresence(self.leases).is_gone,
             index=lambda: master_contract.index,
             api_key_of=self.api_keys.current,
         )

@@ -30,6 +30,9 @@ class WebhookDelivery(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
     #: the sender's address, or ``square-off`` for the host's own square-off
     sender: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    #: the host (``HostIdentity.id``) that recorded it: a delivery left ``received`` is taken
+    #: over by a retry only when that host is this one or provably gone
+    host: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     #: JSON object of the headers that matter (content type, user agent, idempotency key)
     headers: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
     body: Mapped[str] = mapped_column(Text, nullable=False, default="")

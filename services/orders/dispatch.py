@@ -24,6 +24,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from services.broker.types import OrderRequest
 from services.errors import InvalidInput, Unavailable
 from services.orders.gates import ContractGate, Pacer
@@ -103,11 +105,19 @@ class OrderDispatcher:
         """The venues this host can send to, e.g. ("sandbox",) or ("sandbox", "live")."""
         return tuple(self._routers)
 
-    def submit(self, caller: Caller, intents: Sequence[Intent], venue: str = "sandbox") -> list[int]:
+    def submit(
+        self,
+        caller: Caller,
+        intents: Sequence[Intent],
+        venue: str = "sandbox",
+        *,
+        also: Callable[[Session, list[int]], None] | None = None,
+    ) -> list[int]:
         """Write every intent to the order journal as ``pending`` (ONE transaction, before anything
         is sent) and queue them, in order, on the caller's lane. Returns the journal ids in order.
         Raises InvalidInput naming ``trading_venue`` for a venue that is not configured, and
-        Unavailable once the dispatcher has stopped (nothing is written then)."""
+        Unavailable once the dispatcher has stopped (nothing is written then). ``also(session,
+        ids)`` runs in the journal's transaction (the caller's own record of these orders)."""
         if venue not in self._routers:
             choices = ", ".join(self.venues())
             raise InvalidInput(
@@ -126,6 +136,7 @@ class OrderDispatcher:
             venue=venue,
             dispatcher=self._presence.me,
             conditions=[intent.only_if for intent in intents],
+            also=also,
         )
         jobs = [
             Job(entry_id, caller, venue, intent.order, intent.position_size, intent.only_if)
@@ -221,6 +232,12 @@ class OrderDispatcher:
             for key in [key for key, held in self._lanes.items() if held is lane]:
                 del self._lanes[key]
             return True
+
+    def queued(self, api_key: str) -> int:
+        """Orders waiting on ``api_key``'s lane (not counting the one being sent)."""
+        with self._lock:
+            lane = self._lanes.get(api_key)
+        return 0 if lane is None else lane.queued()
 
     def lane_count(self) -> int:
         with self._lock:

@@ -9,11 +9,12 @@ which entries a stopped host left, and taking them over with one conditional UPD
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from database.engine import Database
 from database.models.orders import OrderJournalEntry
@@ -68,9 +69,12 @@ class OrderJournal:
         venue: str,
         dispatcher: str,
         conditions: Sequence[str | None] | None = None,
+        also: Callable[[Session, list[int]], None] | None = None,
     ) -> list[int]:
         """``pending`` entries for orders about to be sent (``(order, position_size)`` each, and
-        each one's ``only_if`` condition), in one transaction; returns their ids in order."""
+        each one's ``only_if`` condition), in one transaction; returns their ids in order.
+        ``also(session, ids)`` writes what the caller records about these orders in the same
+        transaction (a webhook delivery's order ids: one commit, and never one without the other)."""
         now = self._clock.now()
         rows = [
             _row(source, account, order, size, Outcome(PENDING), venue=venue, now=now, dispatcher=dispatcher)
@@ -81,7 +85,10 @@ class OrderJournal:
         with self._db.session() as session:
             session.add_all(rows)
             session.flush()
-            return [row.id for row in rows]
+            ids = [row.id for row in rows]
+            if also is not None:
+                also(session, ids)
+            return ids
 
     def settle(self, entry_id: int, outcome: Outcome) -> JournalEntry | None:
         """Give a ``pending`` entry its fate; returns the settled entry (None when the entry is

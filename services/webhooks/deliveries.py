@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from database.engine import Database
 from database.models.webhook import WebhookDedupeKey, WebhookDelivery
@@ -36,6 +37,7 @@ class Delivery:
     strategy_id: int
     received_at: datetime
     sender: str
+    host: str
     headers: dict[str, str]
     body: str
     result: str
@@ -71,69 +73,100 @@ def dedupe_keys(body: bytes, explicit: str | None, window_s: float) -> list[Dedu
 
 
 class Deliveries:
-    def __init__(self, db: Database, clock: Clock, keep: int) -> None:
+    def __init__(self, db: Database, clock: Clock, keep: int, host_id: str) -> None:
         self._db = db
         self._clock = clock
         self._keep = keep
+        self._host_id = host_id
 
-    def record(self, strategy_id: int, sender: str, headers: dict[str, str], body: str) -> int:
-        """A ``received`` delivery; returns its id."""
-        row = WebhookDelivery(
-            strategy_id=strategy_id,
-            received_at=self._clock.now(),
-            sender=sender[:64],
-            headers=json.dumps(headers),
-            body=body,
-            result="received",
-            message="",
-            order_ids="[]",
-        )
-        with self._db.session() as session:
-            session.add(row)
-            session.flush()
-            delivery_id = row.id
-        if delivery_id % PRUNE_EVERY == 0:
-            self.prune(strategy_id)
-        return delivery_id
+    def record(
+        self,
+        strategy_id: int,
+        sender: str,
+        headers: dict[str, str],
+        body: str,
+        keys: Sequence[DedupeKey] = (),
+    ) -> tuple[int, int | None]:
+        """A ``received`` delivery and, in the same transaction, its claim on ``keys``: its id and
+        the id of the delivery that already holds one of the keys (None: this one is the first)."""
+        for _attempt in range(3):
+            try:
+                with self._db.session() as session:
+                    row = WebhookDelivery(
+                        strategy_id=strategy_id,
+                        received_at=self._clock.now(),
+                        sender=sender[:64],
+                        host=self._host_id,
+                        headers=json.dumps(headers),
+                        body=body,
+                        result="received",
+                        message="",
+                        order_ids="[]",
+                    )
+                    session.add(row)
+                    session.flush()
+                    delivery_id = row.id
+                    holder = self._claim(session, strategy_id, delivery_id, keys)
+            except IntegrityError:
+                continue  # another host claimed a key between our read and write: read again
+            if delivery_id % PRUNE_EVERY == 0:
+                self.prune(strategy_id)
+            return delivery_id, holder
+        raise RuntimeError("could not settle the alert's dedupe keys")
 
-    def claim(self, strategy_id: int, delivery_id: int, keys: Sequence[DedupeKey]) -> int | None:
-        """Make ``delivery_id`` the first holder of ``keys``; or the id of the delivery that already
+    def _claim(
+        self, session: Session, strategy_id: int, delivery_id: int, keys: Sequence[DedupeKey]
+    ) -> int | None:
+        """Make ``delivery_id`` the first holder of ``keys``, or return the delivery that already
         holds one of them (then nothing is claimed)."""
+        if not keys:
+            return None
         now = self._clock.now()
         names = [key.key for key in keys]
-        for _attempt in range(3):
-            with self._db.session() as session:
-                session.execute(
-                    delete(WebhookDedupeKey).where(
-                        WebhookDedupeKey.strategy_id == strategy_id,
-                        WebhookDedupeKey.key.in_(names),
-                        WebhookDedupeKey.expires_at <= now,
-                    )
-                )
-                holder = session.scalar(
-                    select(WebhookDedupeKey.delivery_id)
-                    .where(WebhookDedupeKey.strategy_id == strategy_id, WebhookDedupeKey.key.in_(names))
-                    .order_by(WebhookDedupeKey.delivery_id)
-                    .limit(1)
-                )
-                if holder is not None:
-                    return int(holder)
-                for key in keys:
-                    session.add(
-                        WebhookDedupeKey(
-                            strategy_id=strategy_id,
-                            key=key.key,
-                            delivery_id=delivery_id,
-                            expires_at=now + key.ttl,
-                        )
-                    )
-                try:
-                    session.flush()
-                except IntegrityError:
-                    session.rollback()
-                    continue  # another host claimed it between our read and write: read again
-                return None
-        raise RuntimeError("could not settle the alert's dedupe keys")
+        session.execute(
+            delete(WebhookDedupeKey).where(
+                WebhookDedupeKey.strategy_id == strategy_id,
+                WebhookDedupeKey.key.in_(names),
+                WebhookDedupeKey.expires_at <= now,
+            )
+        )
+        holder = session.scalar(
+            select(WebhookDedupeKey.delivery_id)
+            .where(WebhookDedupeKey.strategy_id == strategy_id, WebhookDedupeKey.key.in_(names))
+            .order_by(WebhookDedupeKey.delivery_id)
+            .limit(1)
+        )
+        if holder is not None:
+            return int(holder)
+        session.add_all(
+            WebhookDedupeKey(
+                strategy_id=strategy_id, key=key.key, delivery_id=delivery_id, expires_at=now + key.ttl
+            )
+            for key in keys
+        )
+        session.flush()
+        return None
+
+    def take_over(self, strategy_id: int, first: int, delivery_id: int) -> None:
+        """Hand the dedupe keys held by ``first`` (a delivery the host never acted on) to
+        ``delivery_id``: the sender's retry is acted on instead."""
+        with self._db.session() as session:
+            session.execute(
+                update(WebhookDedupeKey)
+                .where(WebhookDedupeKey.strategy_id == strategy_id, WebhookDedupeKey.delivery_id == first)
+                .values(delivery_id=delivery_id)
+            )
+
+    def unfinished(self, limit: int = 1000) -> list[Delivery]:
+        """Deliveries still ``received``: the host stopped while acting on them."""
+        with self._db.session() as session:
+            rows = session.scalars(
+                select(WebhookDelivery)
+                .where(WebhookDelivery.result == "received")
+                .order_by(WebhookDelivery.id)
+                .limit(limit)
+            )
+            return [_delivery(row) for row in rows]
 
     def finish(
         self,
@@ -144,13 +177,7 @@ class Deliveries:
         duplicate_of: int | None = None,
     ) -> None:
         with self._db.session() as session:
-            row = session.get(WebhookDelivery, delivery_id)
-            if row is None:
-                return
-            row.result = result
-            row.message = message[:MESSAGE_MAX]
-            row.order_ids = json.dumps(list(order_ids))
-            row.duplicate_of = duplicate_of
+            finish_in(session, delivery_id, result, message, order_ids, duplicate_of)
 
     def get(self, delivery_id: int) -> Delivery | None:
         with self._db.session() as session:
@@ -197,12 +224,32 @@ class Deliveries:
             session.execute(delete(WebhookDedupeKey).where(WebhookDedupeKey.expires_at <= self._clock.now()))
 
 
+def finish_in(  # noqa: PLR0917 - finish()'s arguments, with the session first
+    session: Session,
+    delivery_id: int,
+    result: str,
+    message: str,
+    order_ids: Sequence[int] = (),
+    duplicate_of: int | None = None,
+) -> None:
+    """Finish a delivery inside the caller's transaction (the order journal's, for an accepted
+    alert: its orders and their delivery are committed together)."""
+    row = session.get(WebhookDelivery, delivery_id)
+    if row is None:
+        return
+    row.result = result
+    row.message = message[:MESSAGE_MAX]
+    row.order_ids = json.dumps(list(order_ids))
+    row.duplicate_of = duplicate_of
+
+
 def _delivery(row: WebhookDelivery) -> Delivery:
     return Delivery(
         id=row.id,
         strategy_id=row.strategy_id,
         received_at=row.received_at,
         sender=row.sender,
+        host=row.host,
         headers=json.loads(row.headers or "{}"),
         body=row.body,
         result=row.result,

@@ -24,10 +24,10 @@ from services.calendar.live_calendar import LiveCalendar
 from services.clock import Clock
 from services.errors import Conflict, HostError, InvalidInput, NotFound
 from services.orders.dispatch import Intent, OrderDispatcher
-from services.orders.journal import JournalEntry
+from services.orders.journal import JournalEntry, OrderJournal
 from services.orders.router import Caller
 from services.webhooks.alerts import Alert, check_size, parse_alert
-from services.webhooks.deliveries import Deliveries, dedupe_keys
+from services.webhooks.deliveries import Deliveries, Delivery, dedupe_keys, finish_in
 from services.webhooks.modes import PlannedOrder, plan_orders
 from services.webhooks.strategies import Mapping, Strategy, WebhookStrategies
 from services.webhooks.throttle import WebhookThrottle
@@ -36,6 +36,7 @@ from services.webhooks.windows import closed_reason
 log = logging.getLogger(__name__)
 
 UNKNOWN_WEBHOOK = "There is no strategy with this webhook id (it may have been rotated)."
+NEVER_ACTED_ON = "The host stopped before acting on it: nothing was sent. A retry by the sender is acted on."
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ class Reply:
     delivery_id: int
     orders: list[dict[str, Any]]
     duplicate_of: int | None = None
+    #: wait for the broker's answer before replying (only when no order is queued ahead)
+    wait_for_orders: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         reply: dict[str, Any] = {
@@ -95,6 +98,11 @@ def order_view(entry: JournalEntry) -> dict[str, Any]:
 
 
 class WebhookReceiver:
+    """Acts on alerts; as a BackgroundService its ``start`` finishes the deliveries an earlier run
+    left ``received`` (their orders, if any were journaled, are placed by the dispatcher)."""
+
+    name = "webhook deliveries"
+
     def __init__(
         self,
         *,
@@ -104,6 +112,9 @@ class WebhookReceiver:
         calendar: LiveCalendar,
         clock: Clock,
         throttle: WebhookThrottle,
+        journal: OrderJournal,
+        host_id: str,
+        host_gone: Callable[[str], bool],
         api_key_of: Callable[[int], str | None],
         dedupe_window_s: float,
         reply_wait_s: float,
@@ -114,11 +125,24 @@ class WebhookReceiver:
         self._calendar = calendar
         self._clock = clock
         self._throttle = throttle
+        self._journal = journal
+        self._host_id = host_id
+        self._host_gone = host_gone
         self._api_key_of = api_key_of
         self._dedupe_window_s = dedupe_window_s
         self._reply_wait_s = reply_wait_s
         self._locks: dict[int, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+
+    def start(self) -> None:
+        for delivery in self._deliveries.unfinished():
+            if delivery.host != self._host_id and not self._host_gone(delivery.host):
+                continue  # in flight on another live host
+            if not self.settle_unfinished(delivery) and not delivery.message:
+                self._deliveries.finish(delivery.id, "received", NEVER_ACTED_ON)
+
+    def stop(self) -> None:
+        """Nothing runs in the background: requests end with the server."""
 
     def receive(self, inbound: Inbound) -> Reply:
         check_size(inbound.body)
@@ -130,14 +154,18 @@ class WebhookReceiver:
         try:
             understood = self._understand(strategy, inbound)
         except (InvalidInput, Conflict) as refusal:
-            delivery_id = self._deliveries.record(strategy.id, inbound.sender, inbound.headers, body_text)
+            delivery_id, _ = self._deliveries.record(strategy.id, inbound.sender, inbound.headers, body_text)
             self._deliveries.finish(delivery_id, "rejected", refusal.message)
             refusal.details.setdefault("delivery_id", delivery_id)
             raise
+        keys = dedupe_keys(inbound.body, understood.alert.idempotency_key, self._dedupe_window_s)
         with self._lock_of(strategy.id):
-            delivery_id = self._deliveries.record(strategy.id, inbound.sender, inbound.headers, body_text)
+            # The delivery and its claim on the dedupe keys are one transaction.
+            delivery_id, first = self._deliveries.record(
+                strategy.id, inbound.sender, inbound.headers, body_text, keys
+            )
             try:
-                reply = self._act(strategy, inbound, understood, delivery_id)
+                reply = self._act(strategy, understood, delivery_id, first)
             except Exception as error:  # recorded: the sender must not retry into a second order
                 log.exception(
                     "Webhook delivery %s of strategy %s failed after recording", delivery_id, strategy.id
@@ -147,7 +175,8 @@ class WebhookReceiver:
                 return Reply("accepted", message, delivery_id, [])
         if reply.result != "accepted" or not reply.orders:
             return reply
-        entries = self._dispatcher.wait([order["journal_id"] for order in reply.orders], self._reply_wait_s)
+        timeout = self._reply_wait_s if reply.wait_for_orders else 0.0
+        entries = self._dispatcher.wait([order["journal_id"] for order in reply.orders], timeout)
         return Reply(reply.result, reply.message, delivery_id, [order_view(entry) for entry in entries])
 
     def orders_of(self, order_ids: tuple[int, ...]) -> list[dict[str, Any]]:
@@ -183,11 +212,9 @@ class WebhookReceiver:
             )
         return candidates[0]
 
-    def _act(self, strategy: Strategy, inbound: Inbound, understood: Understood, delivery_id: int) -> Reply:
+    def _act(self, strategy: Strategy, understood: Understood, delivery_id: int, first: int | None) -> Reply:
         alert, planned = understood.alert, understood.planned
-        keys = dedupe_keys(inbound.body, alert.idempotency_key, self._dedupe_window_s)
-        first = self._deliveries.claim(strategy.id, delivery_id, keys)
-        if first is not None:
+        if first is not None and not self._abandoned(strategy, first, delivery_id):
             original = self._deliveries.get(first)
             order_ids = original.order_ids if original is not None else ()
             message = f"Duplicate of delivery {first}: nothing placed again."
@@ -211,14 +238,52 @@ class WebhookReceiver:
             self._deliveries.finish(delivery_id, "accepted", message)
             return Reply("accepted", message, delivery_id, [])
         intent = _intent(strategy, understood.mapping, planned)
-        caller = Caller(account=strategy.user_id, api_key=api_key, source=strategy.source)
-        ids = self._dispatcher.submit(caller, [intent], venue=strategy.definition.trading_venue)
-        message = (
-            f"{alert.action} {alert.symbol}: order queued for the {strategy.definition.trading_venue} broker."
+        caller = Caller(account=strategy.user_id, api_key=api_key, source=strategy.source(delivery_id))
+        # In a burst the order waits its turn at the order limit's pace: the reply then says
+        # "queued" at once instead of holding the sender (TradingView gives up after ~3 s).
+        idle = self._dispatcher.queued(api_key) == 0
+        venue = strategy.definition.trading_venue
+        message = f"{alert.action} {alert.symbol}: order queued for the {venue} broker."
+        # The orders and their delivery are committed together (the journal's transaction).
+        ids = self._dispatcher.submit(
+            caller,
+            [intent],
+            venue=venue,
+            also=lambda session, ids: finish_in(session, delivery_id, "accepted", message, ids),
         )
-        self._deliveries.finish(delivery_id, "accepted", message, ids)
-        pending = [{"journal_id": entry_id} for entry_id in ids]
-        return Reply("accepted", message, delivery_id, pending)
+        pending = [{"journal_id": entry_id, "status": "pending"} for entry_id in ids]
+        return Reply("accepted", message, delivery_id, pending, wait_for_orders=idle)
+
+    def _abandoned(self, strategy: Strategy, first: int, delivery_id: int) -> bool:
+        """True when ``first`` holds the keys but its host stopped before acting on it: it is still
+        ``received``, has no orders, and was recorded by this host (which acts on one delivery of
+        a strategy at a time, so it is not in flight) or by a host that is provably gone. Its keys
+        pass to ``delivery_id``, which is then acted on."""
+        original = self._deliveries.get(first)
+        if original is None or original.result != "received":
+            return False
+        if self.settle_unfinished(original):
+            return False  # its orders were journaled: the retry is a duplicate of them
+        if original.host != self._host_id and not self._host_gone(original.host):
+            return False  # in flight on another live host
+        self._deliveries.take_over(strategy.id, first, delivery_id)
+        self._deliveries.finish(
+            first, "received", f"Never acted on (the host stopped); delivery {delivery_id} was."
+        )
+        return True
+
+    def settle_unfinished(self, delivery: Delivery) -> bool:
+        """Finish a delivery left ``received`` whose orders were journaled before the host stopped
+        (the dispatcher places them at its start); True when it had orders."""
+        entries = self._journal.entries(source=f"webhook:{delivery.strategy_id}:{delivery.id}", limit=1000)
+        if not entries:
+            return False
+        ids = sorted(entry.id for entry in entries)
+        message = (
+            "Accepted; the host restarted before it answered, and its orders were sent after the restart."
+        )
+        self._deliveries.finish(delivery.id, "accepted", message, ids)
+        return True
 
     def _lock_of(self, strategy_id: int) -> threading.Lock:
         with self._locks_guard:

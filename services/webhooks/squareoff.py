@@ -116,7 +116,7 @@ class SquareOff:
 
     def _square_off(self, strategy: Strategy, today: date) -> int:
         body = json.dumps({"squareoff": strategy.definition.window.squareoff.strftime("%H:%M")})
-        delivery_id = self._deliveries.record(strategy.id, SENDER, {}, body)
+        delivery_id, _ = self._deliveries.record(strategy.id, SENDER, {}, body)
         mappings = self._strategies.mappings(strategy.id)
         api_key = self._api_key_of(strategy.user_id)
         if api_key is None or not mappings:
@@ -130,7 +130,7 @@ class SquareOff:
                 )
                 for m in mappings
             ]
-            caller = Caller(account=strategy.user_id, api_key=api_key, source=strategy.source)
+            caller = Caller(account=strategy.user_id, api_key=api_key, source=strategy.source(delivery_id))
             ids = self._dispatcher.submit(caller, intents, venue=strategy.definition.trading_venue)
             message = f"Square-off: {len(ids)} position{'s' if len(ids) != 1 else ''} to flat."
             self._deliveries.finish(delivery_id, "accepted", message, ids)

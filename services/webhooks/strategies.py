@@ -64,10 +64,11 @@ class Strategy:
     def name(self) -> str:
         return self.definition.name
 
-    @property
-    def source(self) -> str:
-        """The order journal's ``source`` of this strategy's orders."""
-        return f"webhook:{self.id}"
+    def source(self, delivery_id: int) -> str:
+        """The order journal's ``source`` of the orders one delivery produced: it ties the orders
+        to their delivery even when the host stops between journaling them and finishing the
+        delivery (a retry then finds them instead of placing them again)."""
+        return f"webhook:{self.id}:{delivery_id}"
 
 
 class WebhookStrategies:

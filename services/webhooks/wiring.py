@@ -13,6 +13,7 @@ from services.crypto import SecretBox
 from services.lifecycle import Lifecycle
 from services.market.instruments import InstrumentIndex
 from services.orders.dispatch import OrderDispatcher
+from services.orders.journal import OrderJournal
 from services.settings import Settings
 from services.webhooks.console import WebhookConsole
 from services.webhooks.deliveries import Deliveries
@@ -43,11 +44,14 @@ def build_webhooks(
     calendar: LiveCalendar,
     cron: Cron,
     dispatcher: OrderDispatcher,
+    journal: OrderJournal,
+    host_id: str,
+    host_gone: Callable[[str], bool],
     index: Callable[[], InstrumentIndex],
     api_key_of: Callable[[int], str | None],
 ) -> Webhooks:
     strategies = WebhookStrategies(db, clock, box, index)
-    deliveries = Deliveries(db, clock, settings.webhook_deliveries_kept)
+    deliveries = Deliveries(db, clock, settings.webhook_deliveries_kept, host_id)
     throttle = WebhookThrottle(
         settings.webhook_rate_limit, settings.ratelimit_storage_uri, settings.ratelimit_key_prefix
     )
@@ -58,6 +62,9 @@ def build_webhooks(
         calendar=calendar,
         clock=clock,
         throttle=throttle,
+        journal=journal,
+        host_id=host_id,
+        host_gone=host_gone,
         api_key_of=api_key_of,
         dedupe_window_s=settings.webhook_dedupe_seconds,
         reply_wait_s=settings.webhook_reply_wait_s,
@@ -79,4 +86,6 @@ def build_webhooks(
         venues=dispatcher.venues(),
         index=index,
     )
-    return Webhooks(strategies, deliveries, receiver, squareoff, console, Lifecycle(background=(squareoff,)))
+    return Webhooks(
+        strategies, deliveries, receiver, squareoff, console, Lifecycle(background=(receiver, squareoff))
+    )

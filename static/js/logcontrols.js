@@ -16,9 +16,16 @@ export function bindLogControls(view, { followButton, searchInput, nextButton, p
     cleanups.push(() => element.removeEventListener(type, handler));
   };
   let debounce = null;
+  // Jumping to a match pauses follow; leaving the search (Escape) goes back to following when the
+  // view was following as the search began, so the newest lines are in view again.
+  let followedBeforeSearch = null;
+  const beginSearch = () => {
+    if (followedBeforeSearch === null && searchInput.value) followedBeforeSearch = view.isFollowing();
+  };
 
   on(followButton, "click", () => (view.isFollowing() ? view.pause() : view.follow()));
   on(searchInput, "input", () => {
+    beginSearch();
     window.clearTimeout(debounce);
     debounce = window.setTimeout(() => view.search(searchInput.value, { caseSensitive }), 150);
   });
@@ -32,6 +39,8 @@ export function bindLogControls(view, { followButton, searchInput, nextButton, p
     } else if (event.key === "Escape") {
       searchInput.value = "";
       view.clearSearch();
+      if (followedBeforeSearch) view.follow();
+      followedBeforeSearch = null;
     }
   });
   on(nextButton, "click", () => view.nextMatch());

@@ -66,6 +66,7 @@ def test_live_tail_with_follow_pause_search_and_stderr(page: Any, live_server: L
     ui.screenshot("python-ui-logs")
     search.press("Escape")
     expect(page.locator("mark.logview-match")).to_have_count(0)
+    expect(follow).to_have_text("Following")  # leaving the search goes back to following
     ui.stop(strategy_id)
     expect(page.locator(".logview-row.is-host", has_text="Run ended").first).to_be_visible(timeout=15_000)
     ui.assert_no_problems()

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.support.clocks import next_trading_moment
 from tests.support.sdk import start_live_host
 from tests.support.strategies import wait_until
 
 
 def test_a_restart_keeps_orders_positions_and_resting_orders(tmp_path: Path) -> None:
-    live = start_live_host(tmp_path / "data", {"SANDBOX_MATCH_INTERVAL_S": "0.1"})
+    # On a trading morning's clock: the order book lists today's orders, and a run that starts
+    # at 23:59 would see an empty book after a restart past midnight.
+    env = {"SANDBOX_MATCH_INTERVAL_S": "0.1"}
+    live = start_live_host(tmp_path / "data", env, clock_at=next_trading_moment(10))
     try:
         client = live.client()
         filled = client.placeorder(symbol="TITAN", action="BUY", exchange="NSE", product="MIS", quantity=3)

@@ -69,6 +69,14 @@ class LiveHost:
         self.session = LoggedInSession(self.url)
         self.session.setup_or_login(ADMIN_USER, ADMIN_PASSWORD)
 
+    def start_again(self, timeout: float = 60.0) -> None:
+        """Start the host again after it was killed (same port and data) and log in."""
+        self.server.start(timeout)
+        self.session.close()
+        self.session = LoggedInSession(self.url)
+        self.session.setup_or_login(ADMIN_USER, ADMIN_PASSWORD)
+        self.wait_for_master_contract(timeout)
+
     def stop(self) -> None:
         self.session.close()
         self.server.stop()

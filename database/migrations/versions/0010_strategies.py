@@ -89,6 +89,7 @@ def upgrade() -> None:
         sa.Column("strategy_id", sa.Integer(), nullable=False),
         sa.Column("received_at", UtcDateTime(), nullable=False),
         sa.Column("sender", sa.String(length=64), nullable=False),
+        sa.Column("host", sa.String(length=200), nullable=False),
         sa.Column("headers", sa.Text(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("result", sa.String(length=10), nullable=False),
