@@ -101,6 +101,9 @@ class Host:
             venue=self.venue,
             leases=self.leases,
             api_key_of=self.api_keys.current,
+            contract_wait_s=settings.order_dispatch_contract_wait_s,
+            stop_timeout_s=settings.order_dispatch_stop_timeout_s,
+            lane_idle_s=settings.order_dispatch_lane_idle_s,
         )
         # Python strategy hosting: strategies learn the URL the server really listens on and the
         # admin's API key at each start.

@@ -60,7 +60,9 @@ def delete(strategy_id: int) -> Any:
 @bp.post("/strategies/<int:strategy_id>/toggle")
 @login_required
 def toggle(strategy_id: int) -> Any:
-    strategy = _console().toggle(strategy_id, _base_url())
+    # {"is_active": true|false} sets the state (two tabs or a double click cannot undo each
+    # other); an empty body flips it.
+    strategy = _console().toggle(strategy_id, json_body(), _base_url())
     state = "active: alerts are acted on" if strategy["is_active"] else "inactive: alerts are refused"
     return ok(strategy, f"Strategy {state}.")
 

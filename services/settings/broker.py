@@ -22,7 +22,10 @@ class BrokerSettings:
         "sandbox (paper trading on simulated data) or upstream (forward to a real OpenAlgo server)",
     )
     upstream_host: str | None = _setting(
-        "UPSTREAM_HOST", _url, None, "URL of the OpenAlgo server that BROKER=upstream forwards to"
+        "UPSTREAM_HOST",
+        _url,
+        None,
+        "OpenAlgo server that BROKER=upstream forwards to (with BROKER=sandbox: strategies' live venue)",
     )
     upstream_api_key: str | None = _setting(
         "UPSTREAM_API_KEY", _optional_text, None, "API key on that OpenAlgo server (never logged)"
@@ -47,6 +50,24 @@ class BrokerSettings:
     )
     order_rate_limit: str = _setting(
         "ORDER_RATE_LIMIT", _rate_limit, "10 per second", "Orders allowed per API key (429 beyond)"
+    )
+    order_dispatch_contract_wait_s: float = _setting(
+        "ORDER_DISPATCH_CONTRACT_WAIT_S",
+        _float_range(0.0, 600.0),
+        10.0,
+        "Seconds a strategy's sandbox order waits for the master contract before it is failed",
+    )
+    order_dispatch_stop_timeout_s: float = _setting(
+        "ORDER_DISPATCH_STOP_TIMEOUT_S",
+        _float_range(0.5, 600.0),
+        10.0,
+        "Seconds a shutdown waits for the order dispatcher to finish the orders in flight",
+    )
+    order_dispatch_lane_idle_s: float = _setting(
+        "ORDER_DISPATCH_LANE_IDLE_S",
+        _float_range(1.0, 86_400.0),
+        300.0,
+        "Seconds an API key's order-dispatch thread lives without orders",
     )
     history_max_candles: int = _setting(
         "HISTORY_MAX_CANDLES",

@@ -15,6 +15,7 @@ from services.broker.types import PRODUCTS
 from services.broker.validation import Fields
 from services.calendar.timefmt import format_hhmm
 from services.clock import ist_iso
+from services.errors import InvalidInput
 from services.market.instruments import InstrumentIndex
 from services.webhooks.definition import parse_definition
 from services.webhooks.deliveries import Deliveries, Delivery
@@ -86,9 +87,21 @@ class WebhookConsole:
         self._squareoff.refresh(strategy_id, None)
         return {"id": strategy.id, "name": strategy.name}
 
-    def toggle(self, strategy_id: int, base_url: str) -> dict[str, Any]:
+    def toggle(self, strategy_id: int, payload: MappingType[str, Any], base_url: str) -> dict[str, Any]:
+        """Set ``is_active`` to ``payload["is_active"]``, or flip it when the body names nothing."""
+        unknown = sorted(set(payload) - {"is_active"})
+        wanted = payload.get("is_active")
+        if unknown or (wanted is not None and not isinstance(wanted, bool)):
+            fields = dict.fromkeys(unknown, "is not a field of toggle") or {
+                "is_active": "must be true or false"
+            }
+            raise InvalidInput(
+                f"Invalid toggle: {next(iter(fields))} {next(iter(fields.values()))}.", fields=fields
+            )
         current = self._strategies.get(strategy_id)
-        strategy = self._strategies.set_active(strategy_id, not current.is_active)
+        strategy = self._strategies.set_active(
+            strategy_id, not current.is_active if wanted is None else wanted
+        )
         self._squareoff.refresh(strategy_id, strategy)
         return self.detail(strategy_id, base_url)
 
@@ -132,13 +145,16 @@ class WebhookConsole:
 
     # Deliveries --------------------------------------------------------------------------------
     def deliveries(self, strategy_id: int, limit: int, before: int | None) -> list[dict[str, Any]]:
+        """The newest deliveries with their orders' current status (one journal read for all)."""
         self._strategies.get(strategy_id)
-        return [self._delivery_view(d) for d in self._deliveries.of_strategy(strategy_id, limit, before)]
-
-    def _delivery_view(self, delivery: Delivery) -> dict[str, Any]:
-        view = delivery.as_dict()
-        view["orders"] = self._receiver.orders_of(delivery.order_ids)
-        return view
+        listed = self._deliveries.of_strategy(strategy_id, limit, before)
+        orders = {order["journal_id"]: order for order in self._receiver.orders_of(_all_ids(listed))}
+        views = []
+        for delivery in listed:
+            view = delivery.as_dict()
+            view["orders"] = [orders[entry_id] for entry_id in delivery.order_ids if entry_id in orders]
+            views.append(view)
+        return views
 
     def _view(
         self, strategy: Strategy, base_url: str, *, mappings_count: int, last: Delivery | None
@@ -167,6 +183,10 @@ class WebhookConsole:
             "created_at": ist_iso(strategy.created_at),
             "updated_at": ist_iso(strategy.updated_at),
         }
+
+
+def _all_ids(deliveries: list[Delivery]) -> tuple[int, ...]:
+    return tuple(sorted({entry_id for delivery in deliveries for entry_id in delivery.order_ids}))
 
 
 def _last_delivery(delivery: Delivery) -> dict[str, Any]:

@@ -22,7 +22,7 @@ export function bindActiveSwitch(input, strategyId, { onChange = () => {} } = {}
     busy = true;
     input.setAttribute("aria-busy", "true");
     try {
-      const body = await postJSON(urls.toggle(strategyId));
+      const body = await postJSON(urls.toggle(strategyId), { is_active: wanted });
       show(Boolean(body.data.is_active));
       toast(body.message || "Saved.", "success");
       onChange(body.data);
