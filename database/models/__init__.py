@@ -3,6 +3,7 @@
 from database.models.auth import ApiKey, User
 from database.models.base import Base
 from database.models.calendar import CalendarDay, CalendarYear
+from database.models.execution import StrategyExecution
 from database.models.lease import HostLease
 from database.models.market import MarketCandle, MasterContractStatus, MasterContractSymbol
 from database.models.orders import OrderJournalEntry
@@ -29,6 +30,7 @@ __all__ = [
     "SandboxOrder",
     "SandboxPosition",
     "SandboxTrade",
+    "StrategyExecution",
     "SymbolMapping",
     "TradingStrategy",
     "User",

@@ -1,7 +1,8 @@
 """Strategies reached from outside (``/strategy``): the ``strategies`` table and its symbol mappings.
 
 One table holds both kinds the seed describes (``strategy_type``: ``webhook`` — TradingView alerts
-turned into orders by trading mode — and, next, ``custom``). The webhook id is a credential: only
+turned into orders by trading mode — and ``custom``, a ``BaseStrategy`` subclass run by the
+execution room; its columns are the seed's extension, migration 0011). The webhook id is a credential: only
 its digest (for lookup) and a Fernet-encrypted copy (to show the admin) are stored, like the API key.
 """
 
@@ -41,6 +42,19 @@ class TradingStrategy(Timestamped, Base):
     #: the IST trading day whose square-off ran (a square-off missed while the host was down
     #: runs at the next start while the session is still open)
     last_squareoff_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # The seed's extension for custom strategies (migration 0011).
+    #: path relative to ``custom_strategies/`` (``examples/ema_crossover.py``)
+    strategy_file: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    strategy_class: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    #: JSON object: the strategy's parameters
+    strategy_config: Mapped[str] = mapped_column(Text, nullable=False, default="{}", server_default="{}")
+    execution_mode: Mapped[str] = mapped_column(
+        String(10), nullable=False, default="immediate", server_default="immediate"
+    )
+    #: JSON object ``{interval, session_only}`` or NULL
+    schedule_config: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: JSON object ``{timeout_s, memory_mb}`` (empty: the host's defaults)
+    limits: Mapped[str] = mapped_column(Text, nullable=False, default="{}", server_default="{}")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, default=utcnow)
 
 

@@ -101,3 +101,48 @@ def test_orders_journaled_before_0009_get_the_venue_of_the_hosts_broker(
     assert tuple(row) == (venue, None)
     assert schema_drift(engine) == []
     engine.dispose()
+
+
+def test_the_seeds_extension_keeps_webhook_strategies_and_their_mappings(tmp_path: Path) -> None:
+    from alembic import command
+
+    from database.migrate import _config, upgrade_to_head
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'webhooks.db'}")
+    config = _config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0010")
+        connection.execute(
+            text("INSERT INTO users (username, password_hash, created_at) VALUES ('a', 'x', '2026-11-30')")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO strategies (user_id, name, exchange, webhook_digest, webhook_encrypted,"
+                " strategy_type, is_active, trading_mode, is_intraday, start_time, end_time,"
+                " squareoff_time, trading_venue, updated_at, created_at) VALUES (1, 'Trend', 'NSE', 'd',"
+                " 'e', 'webhook', 1, 'BOTH', 1, '09:15', '15:00', '15:15', 'sandbox', '2026-11-30',"
+                " '2026-11-30')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO strategy_symbol_mappings (strategy_id, symbol, exchange, quantity, product,"
+                " created_at) VALUES (1, 'SBIN', 'NSE', 10, 'MIS', '2026-11-30')"
+            )
+        )
+    upgrade_to_head(engine)
+    with engine.connect() as connection:
+        strategy = connection.execute(
+            text(
+                "SELECT name, trading_mode, strategy_type, execution_mode, strategy_file, strategy_config,"
+                " limits FROM strategies"
+            )
+        ).one()
+        mapping = connection.execute(
+            text("SELECT symbol, quantity, product FROM strategy_symbol_mappings")
+        ).one()
+    assert tuple(strategy) == ("Trend", "BOTH", "webhook", "immediate", None, "{}", "{}")
+    assert tuple(mapping) == ("SBIN", 10, "MIS")
+    assert schema_drift(engine) == []
+    engine.dispose()
