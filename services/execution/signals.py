@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services.broker.sandbox.rules import check_tradable
+from services.broker.types import OrderRequest
 from services.broker.validation import parse_order, parse_smart_order
 from services.errors import HostError, InvalidInput
 from services.market.instruments import InstrumentIndex
@@ -122,13 +123,20 @@ def _intent(
         if "quantity" not in payload:
             raise InvalidInput(f"quantity is required: {symbol} is not mapped in this strategy.")
         order, size = parse_order(payload), None
-    if instruments is not None and len(instruments):
-        instrument = instruments.get(order.exchange, order.symbol)
-        if instrument is None:
-            raise InvalidInput(f"{order.symbol} is not in the master contract on {order.exchange}.")
-        if order.quantity:
-            check_tradable(instrument, order)
+    _check_instrument(order, instruments)
     return Intent(order, size)
+
+
+def _check_instrument(order: OrderRequest, instruments: InstrumentIndex | None) -> None:
+    """The broker's own rules (known symbol, whole lots, the segment's products), checked now so
+    that an invalid signal stops the whole run before any order is sent."""
+    if instruments is None or not len(instruments):
+        return
+    instrument = instruments.get(order.exchange, order.symbol)
+    if instrument is None:
+        raise InvalidInput(f"{order.symbol} is not in the master contract on {order.exchange}.")
+    if order.quantity:
+        check_tradable(instrument, order)
 
 
 def _mapping(symbol: str, exchange: object, mappings: Sequence[Mapping]) -> Mapping | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Mapping as MappingType
+from dataclasses import replace
 from typing import Any
 
 from services.broker.types import PRODUCTS
@@ -17,7 +18,8 @@ from services.calendar.timefmt import format_hhmm
 from services.clock import ist_iso
 from services.errors import InvalidInput
 from services.market.instruments import InstrumentIndex
-from services.webhooks.definition import parse_definition
+from services.webhooks.custom_spec import CustomSpec
+from services.webhooks.definition import StrategyDefinition, parse_definition
 from services.webhooks.deliveries import Deliveries, Delivery
 from services.webhooks.receiver import WebhookReceiver
 from services.webhooks.squareoff import SquareOff
@@ -37,13 +39,18 @@ class WebhookConsole:
         squareoff: SquareOff,
         venues: tuple[str, ...],
         index: Callable[[], InstrumentIndex],
+        check_custom: Callable[[CustomSpec], CustomSpec] | None = None,
     ) -> None:
+        """``check_custom``: the execution room's check of a custom strategy's file, class and
+        parameters (it reads the file without running it); without one, custom strategies are
+        refused."""
         self._strategies = strategies
         self._deliveries = deliveries
         self._receiver = receiver
         self._squareoff = squareoff
         self._venues = venues
         self._index = index
+        self._check_custom = check_custom
 
     @property
     def venues(self) -> tuple[str, ...]:
@@ -60,14 +67,14 @@ class WebhookConsole:
         ]
 
     def create(self, user_id: int, payload: MappingType[str, Any], base_url: str) -> dict[str, Any]:
-        definition = parse_definition(payload, current=None, venues=self._venues)
+        definition = self._checked(parse_definition(payload, current=None, venues=self._venues))
         strategy, _token = self._strategies.create(user_id, definition)
         self._squareoff.refresh(strategy.id, strategy)
         return self.detail(strategy.id, base_url)
 
     def update(self, strategy_id: int, payload: MappingType[str, Any], base_url: str) -> dict[str, Any]:
         current = self._strategies.get(strategy_id)
-        definition = parse_definition(payload, current=current.definition, venues=self._venues)
+        definition = self._checked(parse_definition(payload, current=current.definition, venues=self._venues))
         strategy = self._strategies.update(strategy_id, definition)
         self._squareoff.refresh(strategy_id, strategy)
         return self.detail(strategy_id, base_url)
@@ -108,6 +115,16 @@ class WebhookConsole:
     def rotate_webhook(self, strategy_id: int, base_url: str) -> dict[str, Any]:
         self._strategies.rotate_webhook(strategy_id)
         return self.detail(strategy_id, base_url)
+
+    def _checked(self, definition: StrategyDefinition) -> StrategyDefinition:
+        if definition.custom is None:
+            return definition
+        if self._check_custom is None:
+            raise InvalidInput(
+                "Custom strategies need the execution engine, which this host does not run.",
+                fields={"strategy_type": "custom strategies are not available on this host"},
+            )
+        return replace(definition, custom=self._check_custom(definition.custom))
 
     # Symbol mappings ---------------------------------------------------------------------------
     def add_mapping(self, strategy_id: int, payload: MappingType[str, Any]) -> dict[str, Any]:
@@ -177,12 +194,26 @@ class WebhookConsole:
             "webhook_id": webhook_id,
             "webhook_url": f"{base_url.rstrip('/')}/strategy/webhook/{webhook_id}",
             "next_run": None,
+            **_custom_view(definition),
             "next_squareoff": ist_iso(next_squareoff),
             "mappings_count": mappings_count,
             "last_delivery": None if last is None else _last_delivery(last),
             "created_at": ist_iso(strategy.created_at),
             "updated_at": ist_iso(strategy.updated_at),
         }
+
+
+def _custom_view(definition: StrategyDefinition) -> dict[str, Any]:
+    if definition.custom is not None:
+        return definition.custom.as_dict()
+    return {
+        "strategy_file": None,
+        "strategy_class": None,
+        "strategy_config": {},
+        "execution_mode": "immediate",
+        "schedule_config": None,
+        "limits": {},
+    }
 
 
 def _all_ids(deliveries: list[Delivery]) -> tuple[int, ...]:

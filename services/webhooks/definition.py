@@ -15,6 +15,7 @@ from typing import Any
 from services.calendar.exchanges import STRATEGY_EXCHANGES, session_for
 from services.calendar.timefmt import format_hhmm, parse_hhmm
 from services.errors import InvalidInput
+from services.webhooks.custom_spec import CustomSpec, parse_custom
 from services.webhooks.modes import MODES
 from services.webhooks.windows import TradingWindow
 
@@ -53,6 +54,8 @@ class StrategyDefinition:
     #: kept even for a positional strategy, so switching intraday on again restores them
     window: TradingWindow = TradingWindow(time(9, 15), time(15, 0), time(15, 15))
     trading_venue: str = "sandbox"
+    #: a custom strategy's file, class, parameters, mode, schedule and limits (None: webhook)
+    custom: CustomSpec | None = None
 
     @property
     def intraday_window(self) -> TradingWindow | None:
@@ -89,11 +92,17 @@ def parse_definition(
         times.get("squareoff_time", base.window.squareoff),
     )
     definition = replace(base, window=window, **values)
+    if definition.strategy_type == "custom":
+        definition = replace(definition, custom=parse_custom(payload, base.custom, problems))
+    else:
+        for name in sorted(CUSTOM_FIELDS & set(payload)):
+            problems[name] = "applies to custom strategies only (strategy_type custom)"
+        definition = replace(definition, custom=None)
+    if current is not None and definition.strategy_type != current.strategy_type:
+        problems["strategy_type"] = "cannot change: create a new strategy of the other type"
     if not problems:
         problems.update(_check_window(definition))
         problems.update(_check_venue(definition.trading_venue, venues))
-        if definition.strategy_type == "custom" or CUSTOM_FIELDS & set(payload):
-            problems["strategy_type"] = "custom strategies cannot be created on this host yet: use webhook"
     if problems:
         name, reason = next(iter(problems.items()))
         raise InvalidInput(f"Invalid strategy: {name} {reason}.", fields=problems)

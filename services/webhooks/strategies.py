@@ -7,6 +7,7 @@ answer 404 at once. Mapped symbols must exist in the master contract, in whole l
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from services.clock import Clock
 from services.crypto import SecretBox, api_key_digest
 from services.errors import Conflict, InvalidInput, NotFound
 from services.market.instruments import InstrumentIndex
+from services.webhooks.custom_spec import CustomSpec
 from services.webhooks.definition import StrategyDefinition
 from services.webhooks.windows import TradingWindow
 
@@ -295,6 +297,13 @@ def _apply(row: TradingStrategy, definition: StrategyDefinition) -> None:
     row.end_time = format_hhmm(definition.window.end)
     row.squareoff_time = format_hhmm(definition.window.squareoff)
     row.trading_venue = definition.trading_venue
+    custom = definition.custom
+    row.strategy_file = None if custom is None else custom.file
+    row.strategy_class = None if custom is None else custom.class_name
+    row.strategy_config = json.dumps({} if custom is None else custom.config)
+    row.execution_mode = "immediate" if custom is None else custom.execution_mode
+    row.schedule_config = None if custom is None or custom.schedule is None else json.dumps(custom.schedule)
+    row.limits = json.dumps({} if custom is None else custom.limits)
 
 
 def _strategy(row: TradingStrategy) -> Strategy:
@@ -311,6 +320,7 @@ def _strategy(row: TradingStrategy) -> Strategy:
         is_intraday=row.is_intraday,
         window=window,
         trading_venue=row.trading_venue,
+        custom=_custom(row),
     )
     return Strategy(
         id=row.id,
@@ -320,6 +330,19 @@ def _strategy(row: TradingStrategy) -> Strategy:
         last_squareoff_on=row.last_squareoff_on,
         created_at=row.created_at,
         updated_at=row.updated_at,
+    )
+
+
+def _custom(row: TradingStrategy) -> CustomSpec | None:
+    if row.strategy_type != "custom" or not row.strategy_file:
+        return None
+    return CustomSpec(
+        file=row.strategy_file,
+        class_name=row.strategy_class,
+        config=json.loads(row.strategy_config or "{}"),
+        execution_mode=row.execution_mode,
+        schedule=None if not row.schedule_config else json.loads(row.schedule_config),
+        limits=json.loads(row.limits or "{}"),
     )
 
 

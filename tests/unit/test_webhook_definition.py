@@ -59,7 +59,33 @@ def test_an_update_changes_only_what_it_names() -> None:
         ({"name": "A", "end_time": "15:20", "squareoff_time": "15:10"}, "squareoff_time"),
         ({"name": "A", "start_time": "08:00"}, "start_time"),
         ({"name": "A", "squareoff_time": "15:45"}, "squareoff_time"),
-        ({"name": "A", "strategy_type": "custom"}, "strategy_type"),
+        ({"name": "A", "strategy_type": "custom"}, "strategy_file"),
+        ({"name": "A", "strategy_file": "examples/rsi_strategy.py"}, "strategy_file"),  # a webhook strategy
+        (
+            {"name": "A", "strategy_type": "custom", "strategy_file": "x.py", "execution_mode": "now"},
+            "execution_mode",
+        ),
+        (
+            {"name": "A", "strategy_type": "custom", "strategy_file": "x.py", "execution_mode": "schedule"},
+            "schedule_config",
+        ),
+        (
+            {
+                "name": "A",
+                "strategy_type": "custom",
+                "strategy_file": "x.py",
+                "schedule_config": {"interval": 30},
+            },
+            "schedule_config",
+        ),
+        (
+            {"name": "A", "strategy_type": "custom", "strategy_file": "x.py", "limits": {"timeout_s": 301}},
+            "limits",
+        ),
+        (
+            {"name": "A", "strategy_type": "custom", "strategy_file": "x.py", "strategy_config": [1]},
+            "strategy_config",
+        ),
     ],
 )
 def test_refusals_name_their_field(payload: dict[str, Any], field: str) -> None:
@@ -76,3 +102,25 @@ def test_crypto_and_positional_strategies_are_not_bound_to_a_session() -> None:
     assert crypto.window.end == time(23, 0)
     positional = create({"name": "C", "is_intraday": False, "start_time": "08:00"})
     assert positional.intraday_window is None
+
+
+def test_a_custom_strategy_keeps_its_file_mode_schedule_and_limits() -> None:
+    payload = {
+        "name": "Custom",
+        "strategy_type": "custom",
+        "strategy_file": "examples/ema_crossover.py",
+        "strategy_config": {"fast": 5},
+        "execution_mode": "schedule",
+        "schedule_config": {"interval": 300},
+        "limits": {"timeout_s": 60},
+    }
+    custom = create(payload).custom
+    assert custom is not None and custom.file == "examples/ema_crossover.py" and custom.config == {"fast": 5}
+    assert custom.schedule == {"interval": 300, "session_only": True} and custom.limits == {"timeout_s": 60}
+    changed = parse_definition(
+        {"strategy_config": {"fast": 7}}, current=create(payload), venues=SANDBOX
+    ).custom
+    assert changed is not None and changed.config == {"fast": 7} and changed.execution_mode == "schedule"
+    with pytest.raises(InvalidInput) as raised:
+        parse_definition({"strategy_type": "webhook"}, current=create(payload), venues=SANDBOX)
+    assert "strategy_type" in raised.value.fields
