@@ -5,7 +5,7 @@ and its parser; ``Settings.from_env`` collects every problem and raises one Conf
 whose message lists them all, so a trader fixes a bad ``.env`` in one go.
 
 The fields are declared by feature, one module each (``web``, ``broker``, ``hosting``,
-``schedules``, ``webhooks``); ``Settings`` joins them into one flat frozen dataclass, so code
+``schedules``, ``webhooks``, ``execution``); ``Settings`` joins them into one flat frozen dataclass, so code
 reads ``settings.order_rate_limit`` wherever a setting is declared.
 """
 
@@ -22,6 +22,7 @@ from dotenv import dotenv_values
 
 from services.errors import ConfigurationError
 from services.settings.broker import BrokerSettings
+from services.settings.execution import ExecutionSettings
 from services.settings.fields import PROJECT_ROOT
 from services.settings.hosting import HostingSettings
 from services.settings.schedules import ScheduleSettings
@@ -37,9 +38,11 @@ REQUEST_BODY_HEADROOM = 1024 * 1024
 
 # Bases in reverse order: a dataclass collects the fields of its bases from the last one up, so
 # the fields (and the README's table) keep the order web → broker → hosting → schedules →
-# webhooks.
+# webhooks → execution.
 @dataclass(frozen=True)
-class Settings(WebhookSettings, ScheduleSettings, HostingSettings, BrokerSettings, WebSettings):
+class Settings(
+    ExecutionSettings, WebhookSettings, ScheduleSettings, HostingSettings, BrokerSettings, WebSettings
+):
     """All configuration of one host. Build with ``Settings.from_env()`` or directly in tests."""
 
     @classmethod
