@@ -16,7 +16,7 @@ from typing import Any
 EXECUTION_MODES = ("immediate", "queue", "schedule")
 INTERVAL_RANGE = (60, 86_400)
 TIMEOUT_RANGE = (1, 300)
-MEMORY_RANGE = (64, 8192)
+MEMORY_RANGE = (128, 8192)  # the warm parent alone is ~80 MB of a run's resident memory
 
 
 @dataclass(frozen=True)
