@@ -112,12 +112,16 @@ class OrderDispatcher:
         venue: str = "sandbox",
         *,
         also: Callable[[Session, list[int]], None] | None = None,
+        inline: bool = False,
     ) -> list[int]:
         """Write every intent to the order journal as ``pending`` (ONE transaction, before anything
         is sent) and queue them, in order, on the caller's lane. Returns the journal ids in order.
         Raises InvalidInput naming ``trading_venue`` for a venue that is not configured, and
         Unavailable once the dispatcher has stopped (nothing is written then). ``also(session,
-        ids)`` runs in the journal's transaction (the caller's own record of these orders)."""
+        ids)`` runs in the journal's transaction (the caller's own record of these orders).
+        ``inline``: when one order is submitted, its lane is idle, the venue ready and a rate slot
+        free now, the caller's thread sends it before returning (no hand-over to the lane's
+        thread: an alert's reply carries its order id sooner); otherwise it is queued as usual."""
         if venue not in self._routers:
             choices = ", ".join(self.venues())
             raise InvalidInput(
@@ -143,8 +147,25 @@ class OrderDispatcher:
             for entry_id, intent in zip(ids, intents, strict=True)
         ]
         with self._lock:
-            self._lane(caller.api_key).put(jobs)
+            lane = self._lane(caller.api_key)
+            sent_here = inline and len(jobs) == 1 and self._state == _RUNNING and lane.try_inline()
+            if not sent_here:
+                lane.put(jobs)
+        if sent_here:
+            try:
+                self._send_inline(lane, jobs[0])
+            finally:
+                lane.release()
         return ids
+
+    def _send_inline(self, lane: Lane, job: Job) -> None:
+        """Send ``job`` in the caller's thread if nothing would make it wait; else queue it first
+        in its lane (which the caller holds, so nothing overtook it)."""
+        gate = self._gates.get(job.venue)
+        if (gate is None or gate.is_ready()) and self._pacer.try_acquire(job.caller.api_key):
+            self._send(job, paced=True)
+        else:
+            lane.put([job], front=True)
 
     def wait(self, entry_ids: Sequence[int], timeout_s: float) -> list[JournalEntry]:
         """Block until every entry has left ``pending`` or the timeout passed (or the dispatcher
@@ -243,10 +264,11 @@ class OrderDispatcher:
         with self._lock:
             return len(self._lanes)
 
-    def _send(self, job: Job) -> None:
-        """One order of a lane: wait for the venue and a rate slot, send, settle."""
+    def _send(self, job: Job, *, paced: bool = False) -> None:
+        """One order of a lane: wait for the venue and a rate slot (unless ``paced``: taken
+        already), send, settle."""
         try:
-            ready = self._ready_to_send(job)
+            ready = self._ready_to_send(job, paced=paced)
         except Exception as error:  # e.g. the rate limit's Redis is down: say so, never hang
             log.exception("Journal entry %s could not be prepared for sending", job.entry_id)
             outcome = Outcome("failed", None, f"The order could not be sent: {error!r}")
@@ -260,7 +282,7 @@ class OrderDispatcher:
                 )
             )
 
-    def _ready_to_send(self, job: Job) -> bool:
+    def _ready_to_send(self, job: Job, *, paced: bool = False) -> bool:
         """Wait for the venue and a rate slot. False: not to be sent now — the dispatcher is
         stopping (the entry stays pending), the contract never came (settled ``failed``), or the
         entry is no longer this host's (another host took it over after this one stalled past
@@ -271,7 +293,7 @@ class OrderDispatcher:
                 message = CONTRACT_NOT_READY.format(wait=self._contract_wait_s)
                 self._announce(self._journal.settle(job.entry_id, Outcome("failed", None, message)))
             return False
-        if not self._pacer.acquire(job.caller.api_key, self._stopping):
+        if not paced and not self._pacer.acquire(job.caller.api_key, self._stopping):
             return False
         if not self._journal.held_by(job.entry_id, self._presence.me):
             log.warning("Journal entry %s is no longer this host's to send; skipped", job.entry_id)

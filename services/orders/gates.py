@@ -27,6 +27,9 @@ class Pacer(Protocol):
         """Block until one order slot of ``api_key`` is taken (True) or ``stopping`` is set
         (False: nothing taken)."""
 
+    def try_acquire(self, api_key: str) -> bool:
+        """Take a slot of ``api_key`` only if one is free now (never waits)."""
+
 
 class Tokens(Protocol):
     """The order limit's counter (``OrderThrottle``)."""
@@ -56,6 +59,9 @@ class ThrottlePacer:
                 return False
         return False
 
+    def try_acquire(self, api_key: str) -> bool:
+        return self._tokens.take(api_key) <= 0
+
 
 class ContractGate(Protocol):
     def wait_ready(self, timeout_s: float, stopping: threading.Event) -> bool:
@@ -64,6 +70,9 @@ class ContractGate(Protocol):
 
     def interrupt(self) -> None:
         """Wake every waiter (the dispatcher is stopping)."""
+
+    def is_ready(self) -> bool:
+        """Whether the venue can take orders now (never waits)."""
 
 
 class MasterContractGate:
@@ -77,6 +86,9 @@ class MasterContractGate:
 
     def _ready(self) -> bool:
         return len(self._master.index) > 0
+
+    def is_ready(self) -> bool:
+        return self._ready()
 
     def _on_change(self, _state: MasterContractState) -> None:
         self.interrupt()

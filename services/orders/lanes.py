@@ -51,6 +51,8 @@ class Lane:
         self._jobs: deque[Job] = deque()
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
+        #: a job is being sent (by the lane's thread, or inline by a caller): the next one waits
+        self._busy = False
         self.retired = False
 
     def put(self, jobs: Iterable[Job], *, front: bool = False) -> None:
@@ -62,10 +64,25 @@ class Lane:
                 self._jobs.extend(jobs)
             self._cond.notify()
 
+    def try_inline(self) -> bool:
+        """Let the caller send one job itself, now: only when the lane runs, holds no job and
+        sends none (so the order of jobs is kept). The caller must ``release()`` after."""
+        with self._cond:
+            if self._busy or self._jobs or self.retired or self._thread is None or self._stopping.is_set():
+                return False
+            self._busy = True
+            return True
+
+    def release(self) -> None:
+        """The inline job is sent: the lane's thread may go on with what was queued meanwhile."""
+        with self._cond:
+            self._busy = False
+            self._cond.notify()
+
     def retire_if_idle(self) -> bool:
         """Mark the lane retired when it holds no job (called under the dispatcher's lock)."""
         with self._cond:
-            if not self._jobs:
+            if not self._jobs and not self._busy:
                 self.retired = True
             return self.retired
 
@@ -95,13 +112,16 @@ class Lane:
                 self._work(job)
             except Exception:
                 log.exception("Dispatch lane %s: journal entry %s failed", self.name, job.entry_id)
+            finally:
+                self.release()
 
     def _next(self) -> Job | None:
         while True:
             with self._cond:
                 if self._stopping.is_set():
                     return None
-                if self._jobs:
+                if self._jobs and not self._busy:
+                    self._busy = True
                     return self._jobs.popleft()
                 notified = self._cond.wait(self._idle_s)
             # The dispatcher's lock is taken outside the lane's: the same order as ``put``.

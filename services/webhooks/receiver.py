@@ -250,6 +250,7 @@ class WebhookReceiver:
             [intent],
             venue=venue,
             also=lambda session, ids: finish_in(session, delivery_id, "accepted", message, ids),
+            inline=idle,
         )
         pending = [{"journal_id": entry_id, "status": "pending"} for entry_id in ids]
         return Reply("accepted", message, delivery_id, pending, wait_for_orders=idle)

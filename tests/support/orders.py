@@ -91,6 +91,12 @@ class InstantPacer:
         self.taken[api_key] = self.taken.get(api_key, 0) + 1
         return True
 
+    def try_acquire(self, api_key: str) -> bool:
+        if api_key in self.block and not self.block[api_key].is_set():
+            return False
+        self.taken[api_key] = self.taken.get(api_key, 0) + 1
+        return True
+
 
 class FakeWindow:
     """``Tokens`` of a moving-window limit (``limit`` per ``period_s``) on a fake clock."""
@@ -132,6 +138,9 @@ class FakeGate:
 
     def interrupt(self) -> None:
         pass
+
+    def is_ready(self) -> bool:
+        return self.ready
 
 
 @dataclass

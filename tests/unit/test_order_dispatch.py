@@ -192,6 +192,50 @@ def test_a_paced_lane_never_blocks_another_api_key(world: DispatchWorld) -> None
         dispatcher.stop()
 
 
+def test_inline_sends_in_the_callers_thread_when_the_lane_is_idle(world: DispatchWorld) -> None:
+    dispatcher = world.dispatcher()
+    dispatcher.start()
+    try:
+        [entry_id] = dispatcher.submit(world.caller(), intents("NOW"), inline=True)
+        # Settled before submit returned: no hand-over to the lane's thread.
+        assert statuses(world.journal.get([entry_id])) == ["placed"]
+    finally:
+        dispatcher.stop()
+
+
+def test_inline_queues_behind_what_the_lane_is_sending_and_keeps_the_order(world: DispatchWorld) -> None:
+    broker = world.brokers["sandbox"]
+    broker.hold["FIRST"] = release = threading.Event()
+    dispatcher = world.dispatcher()
+    dispatcher.start()
+    try:
+        first = dispatcher.submit(world.caller(), intents("FIRST"))
+        assert broker.entered.wait(5)
+        second = dispatcher.submit(world.caller(), intents("SECOND"), inline=True)
+        assert statuses(world.journal.get(second)) == ["pending"]  # queued, not sent around FIRST
+        release.set()
+        assert statuses(dispatcher.wait(first + second, 5)) == ["placed", "placed"]
+    finally:
+        release.set()
+        dispatcher.stop()
+    assert broker.symbols() == ["FIRST", "SECOND"]
+
+
+def test_inline_never_waits_for_a_rate_slot(world: DispatchWorld) -> None:
+    pacer = InstantPacer()
+    pacer.block["key-a"] = slot = threading.Event()  # the limit is used up
+    dispatcher = world.dispatcher(pacer)
+    dispatcher.start()
+    try:
+        ids = dispatcher.submit(world.caller(), intents("LATER"), inline=True)
+        assert statuses(world.journal.get(ids)) == ["pending"]  # queued: the lane waits, not the caller
+        slot.set()
+        assert statuses(dispatcher.wait(ids, 5)) == ["placed"]
+    finally:
+        slot.set()
+        dispatcher.stop()
+
+
 def test_an_idle_lane_ends_and_a_new_one_starts_on_demand(world: DispatchWorld) -> None:
     dispatcher = world.dispatcher(lane_idle_s=0.05)
     dispatcher.start()
