@@ -1,0 +1,15 @@
+"""Custom strategies: discovery and isolated execution (issue 12; docs/DEVELOPING.md, "The execution room").
+
+Nothing here runs user code in the web process. The modules, by side:
+
+- the host's: ``discovery`` (``ast`` listing, cached), ``paths`` (the two roots and the one way from a
+  ``strategy_file`` string to a file), ``lint`` (forbidden imports: a hint), ``contract``
+  (``ExecutionRequest``, ``ExecutionResult``, ``Validation``), ``engine`` (``ExecutionEngine``),
+  ``worker`` (the host's handle on one zygote process);
+- the zygote's (standard library only, never Flask or the host's services): ``zygote`` (the warm
+  parent), ``child`` (one execution in a forked child), ``sandbox`` (limits, Landlock),
+  ``guard`` (the audit hook), ``outcome`` (what ``execute()`` returned, as JSON), ``output``
+  (capped capture), ``protocol`` (frames between host and zygote; both sides).
+
+This package's ``__init__`` imports nothing, so the zygote stays import-light.
+"""
