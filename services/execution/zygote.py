@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from services.execution import child, protocol
+from services.execution.outcome import failure
 from services.execution.output import CappedOutput
 from services.execution.verdict import Exit, verdict
 
@@ -135,12 +136,30 @@ class Zygote:
         for frame in self._frames.feed(data):
             op = frame.get("op")
             if op == "run":
-                self._start(frame)
+                try:
+                    self._start(frame)
+                except Exception as error:  # fork or pipes failed (EAGAIN, EMFILE): this run only
+                    self._refuse(frame, error)
             elif op == "info":
                 self._send({"op": "info", "id": frame.get("id"), **self.info()})
             elif op == "stop":
                 return False
         return True
+
+    def _refuse(self, frame: dict[str, Any], error: Exception) -> None:
+        message = f"the execution could not be started: {type(error).__name__}: {error}"
+        self._send(
+            {
+                "op": "result",
+                "id": frame.get("id"),
+                "status": "failed",
+                "signals": [],
+                "error": failure("EngineError", message),
+                "logs": "",
+                "duration_s": 0.0,
+                "peak_rss_mb": 0.0,
+            }
+        )
 
     def info(self) -> dict[str, Any]:
         return {
@@ -154,9 +173,17 @@ class Zygote:
     # Runs --------------------------------------------------------------------------------------------
     def _start(self, frame: dict[str, Any]) -> None:
         job = frame["job"]
-        out_r, out_w = os.pipe2(os.O_CLOEXEC)
-        result_r, result_w = os.pipe2(os.O_CLOEXEC)
-        pid = os.fork()
+        opened: list[int] = []
+        try:
+            out_r, out_w = os.pipe2(os.O_CLOEXEC)
+            opened += (out_r, out_w)
+            result_r, result_w = os.pipe2(os.O_CLOEXEC)
+            opened += (result_r, result_w)
+            pid = os.fork()
+        except OSError:
+            for fd in opened:
+                os.close(fd)
+            raise
         if pid == 0:  # pragma: no cover - the child
             try:
                 child.main(job, out_w, result_w, self._pid)

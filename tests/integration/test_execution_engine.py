@@ -14,8 +14,10 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
+from services.errors import Unavailable
 from services.execution.contract import ExecutionRequest, ExecutionResult
 from services.execution.engine import ExecutionEngine
 from tests.support.execution import HOST_URL, engine_config, strategy
@@ -498,3 +500,36 @@ def test_no_user_module_is_ever_loaded_in_this_process(runner: Runner) -> None:
         for name, module in list(sys.modules.items())
         if str(getattr(module, "__file__", "") or "").startswith(folder)
     ]
+
+
+def test_an_engine_whose_worker_cannot_start_refuses_runs(tmp_path: Path) -> None:
+    engine = ExecutionEngine(engine_config(tmp_path, python="/bin/false", restart_wait_s=1.0))
+    engine.start()
+    try:
+        runner = Runner(engine, tmp_path, tmp_path)
+        with pytest.raises(Unavailable):
+            runner.run(TRIVIAL)
+    finally:
+        engine.stop()
+    with pytest.raises(Unavailable):  # stopped: refused at once
+        Runner(engine, tmp_path, tmp_path).run(TRIVIAL)
+
+
+def test_stopping_the_engine_ends_a_run_in_flight(tmp_path: Path) -> None:
+    engine = ExecutionEngine(engine_config(tmp_path))
+    engine.start()
+    runner = Runner(engine, tmp_path, tmp_path)
+    slow = runner.write(strategy("import time\ntime.sleep(60)\nreturn []"), "slow.py")
+    results: list[ExecutionResult] = []
+    worker = threading.Thread(target=lambda: results.append(runner.run(file=slow, timeout_s=120)))
+    worker.start()
+    while engine.info()["running"] == 0:
+        threading.Event().wait(0.05)
+    pid = engine.info()["pid"]
+
+    engine.stop()
+    worker.join(60)
+
+    assert results[0].status == "failed" and results[0].error is not None
+    assert results[0].error["message"] == "the execution engine stopped; the execution did not finish"
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
