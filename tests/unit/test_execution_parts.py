@@ -338,3 +338,11 @@ def test_a_file_over_the_size_limit_is_listed_without_being_read(tmp_path: Path)
         "line": None,
         "column": None,
     }
+
+
+def test_the_backstop_limits_sit_above_what_the_zygote_enforces() -> None:
+    from services.execution import sandbox
+
+    assert sandbox.data_limit_bytes(256) == (256 + 512) * 1024 * 1024
+    assert sandbox.data_limit_bytes(2048) == 4096 * 1024 * 1024
+    assert sandbox.cpu_limit_seconds(2.5) == 5
