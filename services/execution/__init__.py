@@ -7,9 +7,10 @@ Nothing here runs user code in the web process. The modules, by side:
   (``ExecutionRequest``, ``ExecutionResult``, ``Validation``), ``engine`` (``ExecutionEngine``),
   ``worker`` (the host's handle on one zygote process);
 - the zygote's (standard library only, never Flask or the host's services): ``zygote`` (the warm
-  parent), ``child`` (one execution in a forked child), ``sandbox`` (limits, Landlock),
-  ``guard`` (the audit hook), ``outcome`` (what ``execute()`` returned, as JSON), ``output``
-  (capped capture), ``protocol`` (frames between host and zygote; both sides).
+  parent), ``processes`` (what it reads from /proc, and its kills), ``child`` (one execution in a
+  forked child), ``sandbox`` (limits, Landlock), ``filters`` (seccomp), ``guard`` (the audit hook),
+  ``outcome`` (what ``execute()`` returned, as JSON), ``verdict`` (how a run ended, in words),
+  ``output`` (capped capture), ``protocol`` (frames between host and zygote; both sides).
 
 This package's ``__init__`` imports nothing, so the zygote stays import-light.
 """

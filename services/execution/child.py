@@ -3,8 +3,9 @@
 ``main`` never returns: it reports one JSON object on the result pipe and ``os._exit``s. Order
 matters: session and parent-death signal first (nothing may outlive the zygote), then the
 descriptors (nothing of the zygote's, in particular not its socket to the host), the built
-environment, the limits, Landlock, and the audit hook last, because the steps before it use what
-it refuses (``ctypes``). Only then is the trader's file read and run. Everything here runs in the
+environment, the trader's file read (its folder may be closed by Landlock), the limits, Landlock,
+seccomp, and the audit hook last, because the steps before it use what it refuses (``ctypes``).
+Only then does any of the trader's code run. Everything here runs in the
 child, which the test process's coverage cannot see: tests/integration/test_execution_engine.py
 proves it from outside.
 """

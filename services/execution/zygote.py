@@ -33,20 +33,19 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from services.execution import child, protocol
+from services.execution import child, processes, protocol
 from services.execution.outcome import failure
 from services.execution.output import CappedOutput
 from services.execution.verdict import Exit, verdict
 
 POLL_S = 0.1
 GROUP_SCAN_EVERY = 5  # polls: the whole-group scan (reads /proc) runs every ~500 ms
+SWEEP_AFTER_S = 0.5  # after the last run ends, one more scan kills what it may have left behind
 MAX_RESULT_BYTES = 4 * 1024 * 1024
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 _PR_SET_CHILD_SUBREAPER = 36
-_PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 @dataclass(eq=False)
@@ -75,6 +74,8 @@ class Zygote:
         self._runs: dict[int, _Run] = {}
         self._by_fd: dict[int, _Run] = {}
         self._polls = 0
+        #: when to look for descendants a finished run left behind, once no run is left to poll
+        self._sweep_at: float | None = None
         self._pid = os.getpid()
         self._preloaded: dict[str, str | None] = {}
 
@@ -99,8 +100,7 @@ class Zygote:
         self._send({"op": "ready", "pid": self._pid, "threads": threading.active_count()})
         next_poll = time.monotonic() + POLL_S
         while True:
-            timeout = max(0.0, next_poll - time.monotonic()) if self._runs else None
-            for key, _ in self._selector.select(timeout):
+            for key, _ in self._selector.select(self._timeout(next_poll)):
                 if key.data == "host":
                     if not self._from_host():
                         self._shutdown()
@@ -111,9 +111,23 @@ class Zygote:
                 else:
                     self._read(key.fd)
             self._reap()
-            if time.monotonic() >= next_poll:
-                next_poll = time.monotonic() + POLL_S
+            now = time.monotonic()
+            if now >= next_poll:
+                next_poll = now + POLL_S
                 self._poll()
+            if self._sweep_at is not None and now >= self._sweep_at and not self._runs:
+                self._sweep_at = None
+                self._scan_groups()
+
+    def _timeout(self, next_poll: float) -> float | None:
+        """How long the loop may sleep: until the next poll while runs exist, until the sweep after
+        the last one, else until something happens."""
+        now = time.monotonic()
+        if self._runs:
+            return max(0.0, next_poll - now)
+        if self._sweep_at is not None:
+            return max(0.0, self._sweep_at - now)
+        return None
 
     # Host frames -------------------------------------------------------------------------------------
     def _send(self, message: dict[str, Any]) -> None:
@@ -236,14 +250,14 @@ class Zygote:
 
     def _force(self, run: _Run, status: str, kind: str, message: str) -> None:
         run.forced = (status, kind, message)
-        _kill_run(run)
+        processes.kill_group(run.pid, run.others)
 
     def _reap(self) -> None:
         for pid, run in list(self._runs.items()):
             # WNOWAIT: the zombie keeps its pid and group id until the group is killed below.
             if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
                 continue
-            _kill_run(run)  # whatever it left behind
+            processes.kill_group(run.pid, run.others)  # whatever it left behind
             for fd in list(run.fds):
                 self._read(fd)
                 if fd in run.fds:
@@ -267,6 +281,7 @@ class Zygote:
 
     def _finish(self, run: _Run, status: int) -> None:
         duration = time.monotonic() - run.started
+        self._sweep_at = time.monotonic() + SWEEP_AFTER_S
         signum = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
         code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
         exit_ = Exit(code=code, signal=signum, timeout_s=run.timeout_s, memory_mb=run.memory_mb)
@@ -294,81 +309,34 @@ class Zygote:
                 message = f"the execution took longer than its {run.timeout_s:g} s limit and was stopped"
                 self._force(run, "timed_out", "TimeoutError", message)
                 continue
-            rss = _statm_rss(run.pid) + run.group_rss
+            rss = processes.resident(run.pid) + run.group_rss
             run.peak_rss = max(run.peak_rss, rss)
             if rss > run.memory_mb * 1024 * 1024:
                 message = f"memory limit of {run.memory_mb} MB exceeded (resident {rss // (1024 * 1024)} MB)"
                 self._force(run, "failed", "MemoryError", message)
 
     def _scan_groups(self) -> None:
-        """One pass over /proc: each run's other processes (its group, and its descendants in any
-        group: a ``setsid`` does not take them out of the count) with their memory; descendants that
-        escaped a finished run (adopted by the zygote, its subreaper) are killed."""
-        table: dict[int, tuple[int, int, int, int]] = {}
-        for entry in os.scandir("/proc"):
-            if entry.name.isdigit():
-                stat = _stat(int(entry.name))
-                if stat is not None:
-                    table[int(entry.name)] = stat
-        children: dict[int, list[int]] = {}
-        for pid, (ppid, *_) in table.items():
-            children.setdefault(ppid, []).append(pid)
-        for run_pid, run in self._runs.items():
-            members = {pid for pid, (_, pgrp, _, _) in table.items() if pgrp == run_pid}
-            stack = [run_pid]
-            while stack:
-                for pid in children.get(stack.pop(), ()):  # a snapshot's tree has no cycle
-                    members.add(pid)
-                    stack.append(pid)
-            members.discard(run_pid)
-            run.others = {pid: table[pid][3] for pid in members}
-            run.group_rss = sum(table[pid][2] for pid in members)
-        for pid in children.get(self._pid, ()):
+        """One pass over /proc: each run's other processes (``processes.others``) and their memory;
+        children of the zygote that are not runs (descendants a finished run left behind, adopted by
+        the zygote as their subreaper) are killed."""
+        table = processes.snapshot()
+        for leader, members in processes.others(table, self._runs).items():
+            run = self._runs[leader]
+            run.others = {pid: table[pid].started for pid in members}
+            run.group_rss = sum(table[pid].rss for pid in members)
+        for pid in processes.children_of(table).get(self._pid, ()):
             if pid not in self._runs:
-                _kill_seen(pid, table[pid][3])
+                processes.kill_seen(pid, table[pid].started)
 
     def _shutdown(self) -> None:
+        """Kill everything of every run, and what finished runs left behind: once the zygote is
+        gone, such processes would be adopted by init and outlive the host."""
+        self._scan_groups()
         for run in self._runs.values():
-            _kill_run(run)
+            processes.kill_group(run.pid, run.others)
         for pid in self._runs:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
-
-
-def _kill_run(run: _Run) -> None:
-    """SIGKILL the run's process group and every other process of it seen by the last scan."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(run.pid, signal.SIGKILL)
-    for pid, started in run.others.items():
-        _kill_seen(pid, started)
-
-
-def _kill_seen(pid: int, started: int) -> None:
-    """SIGKILL ``pid`` if it is still the process seen (same start time: the pid was not reused)."""
-    stat = _stat(pid)
-    if stat is not None and stat[3] == started:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.kill(pid, signal.SIGKILL)
-
-
-def _statm_rss(pid: int) -> int:
-    try:
-        return int(Path(f"/proc/{pid}/statm").read_bytes().split()[1]) * _PAGE
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
-def _stat(pid: int) -> tuple[int, int, int, int] | None:
-    """(parent pid, process group, resident bytes, start time) from /proc/<pid>/stat."""
-    try:
-        data = Path(f"/proc/{pid}/stat").read_bytes()
-    except OSError:
-        return None
-    fields = data[data.rfind(b")") + 2 :].split()
-    try:
-        return int(fields[1]), int(fields[2]), int(fields[21]) * _PAGE, int(fields[19])
-    except (IndexError, ValueError):
-        return None
 
 
 def main(config_json: str) -> None:  # pragma: no cover - the zygote process runs it

@@ -437,6 +437,7 @@ def test_the_zygote_imports_no_web_stack(engine: ExecutionEngine) -> None:
                 "guard",
                 "outcome",
                 "output",
+                "processes",
                 "protocol",
                 "sandbox",
                 "verdict",
@@ -533,3 +534,48 @@ def test_stopping_the_engine_ends_a_run_in_flight(tmp_path: Path) -> None:
     assert results[0].status == "failed" and results[0].error is not None
     assert results[0].error["message"] == "the execution engine stopped; the execution did not finish"
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def _gone(pid: int) -> bool:
+    return not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+#: Forks round the audit hook (without seccomp, _posixsubprocess forks unseen by it; its preexec_fn
+#: runs Python in a new session and never reaches the exec Landlock would refuse).
+ESCAPE = """
+import _posixsubprocess, os, time
+er, ew = os.pipe()
+pid = _posixsubprocess.fork_exec(
+    [b"/bin/true"], [b"/bin/true"], True, (ew,), None, None, -1, -1, -1, -1, -1, -1, er, ew,
+    True, True, -1, None, None, -1, -1, lambda: time.sleep(120), False)
+while os.getpgid(pid) == os.getpgrp():  # until it has left the run's group (setsid)
+    time.sleep(0.01)
+return [str(pid)]
+"""
+
+
+@pytest.mark.skipif(sys.version_info[:2] != (3, 11), reason="fork_exec's arguments are CPython 3.11's")
+def test_a_process_escaping_a_run_is_killed_after_it(tmp_path: Path) -> None:
+    engine = ExecutionEngine(engine_config(tmp_path, seccomp=False))
+    engine.start()
+    try:
+        runner = Runner(engine, tmp_path, tmp_path)
+        result = runner.run(strategy(ESCAPE))
+        assert result.status == "succeeded", result.error
+        escaped = int(result.signals[0])  # type: ignore[arg-type]
+        for _ in range(200):  # the zygote's sweep comes ~0.5 s after the run
+            if _gone(escaped):
+                break
+            threading.Event().wait(0.05)
+        assert _gone(escaped)
+        runner.healthy()
+
+        result = runner.run(strategy(ESCAPE))  # and when the engine stops before the sweep
+        escaped = int(result.signals[0])  # type: ignore[arg-type]
+    finally:
+        engine.stop()
+    for _ in range(100):
+        if _gone(escaped):
+            break
+        threading.Event().wait(0.05)
+    assert _gone(escaped)

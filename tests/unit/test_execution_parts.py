@@ -346,3 +346,21 @@ def test_the_backstop_limits_sit_above_what_the_zygote_enforces() -> None:
     assert sandbox.data_limit_bytes(256) == (256 + 512) * 1024 * 1024
     assert sandbox.data_limit_bytes(2048) == 4096 * 1024 * 1024
     assert sandbox.cpu_limit_seconds(2.5) == 5
+
+
+def test_a_runs_processes_are_its_group_and_all_its_descendants() -> None:
+    from services.execution.processes import Seen, others, parse_stat
+
+    seen = parse_stat(b"42 (a (strange) name) S 7 40 40 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 555 0 3 0 0")
+    assert seen is not None and (seen.ppid, seen.pgrp, seen.started) == (7, 40, 555) and seen.rss > 0
+    assert parse_stat(b"garbage") is None
+
+    table = {
+        100: Seen(1, 100, 0, 1),  # a run, its own group leader
+        101: Seen(100, 100, 0, 1),  # its child, same group
+        102: Seen(101, 102, 0, 1),  # a grandchild that called setsid
+        103: Seen(1, 100, 0, 1),  # orphaned but still in the group
+        200: Seen(1, 200, 0, 1),  # another run
+        300: Seen(1, 300, 0, 1),  # unrelated
+    }
+    assert others(table, [100, 200]) == {100: {101, 102, 103}, 200: set()}
