@@ -1,0 +1,1 @@
+"""Not a strategy file: the package marker."""

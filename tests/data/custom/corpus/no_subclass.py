@@ -1,0 +1,7 @@
+class NotAStrategy:
+    """Looks like one, is not one."""
+
+    parameters = {"a": 1}
+
+    def execute(self):
+        return []
