@@ -20,6 +20,7 @@ from services.clock import Clock, SystemClock
 from services.cron import Cron
 from services.crypto import Passwords
 from services.data_dir import open_data_dir
+from services.execution.wiring import build_catalog, build_execution
 from services.host_logging import SecretRedactor
 from services.hosting.wiring import build_strategy_hosting
 from services.leases import HostIdentity, Leases
@@ -131,6 +132,9 @@ class Host:
             hosting=self.hosting,
             master_contract=master_contract,
         )
+        # Custom strategies' files, read without running them: the console checks a custom
+        # strategy's definition against them.
+        catalog = build_catalog(settings)
         # Webhook strategies (/strategy): TradingView alerts → the dispatcher; square-off jobs on
         # the host's scheduler, rebuilt from the table at every start.
         self.webhooks = build_webhooks(
@@ -146,8 +150,22 @@ class Host:
             host_gone=LeasedPresence(self.leases).is_gone,
             index=lambda: master_contract.index,
             api_key_of=self.api_keys.current,
+            check_custom=catalog.check,
         )
-        for feature in (self.venue, self.orders, self.hosting, self.schedules, self.webhooks):
+        # Custom strategies: run in isolated children of a warm zygote, their signals → orders.
+        self.execution = build_execution(
+            settings,
+            db=self.db,
+            clock=self.clock,
+            catalog=catalog,
+            strategies=self.webhooks.strategies,
+            dispatcher=self.orders.dispatcher,
+            index=lambda: master_contract.index,
+            host_url=lambda: self.listen_url,
+            api_key_of=self.api_keys.current,
+        )
+        features = (self.venue, self.orders, self.hosting, self.schedules, self.webhooks, self.execution)
+        for feature in features:
             self._adopt(feature.lifecycle)
         # Last to start and first to stop: no job fires into a service that is not running.
         self.add_background(self.cron)

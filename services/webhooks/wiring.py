@@ -16,6 +16,7 @@ from services.orders.dispatch import OrderDispatcher
 from services.orders.journal import OrderJournal
 from services.settings import Settings
 from services.webhooks.console import WebhookConsole
+from services.webhooks.custom_spec import CustomSpec
 from services.webhooks.deliveries import Deliveries
 from services.webhooks.receiver import WebhookReceiver
 from services.webhooks.squareoff import SquareOff
@@ -49,6 +50,7 @@ def build_webhooks(
     host_gone: Callable[[str], bool],
     index: Callable[[], InstrumentIndex],
     api_key_of: Callable[[int], str | None],
+    check_custom: Callable[[CustomSpec], CustomSpec] | None = None,
 ) -> Webhooks:
     strategies = WebhookStrategies(db, clock, box, index)
     deliveries = Deliveries(db, clock, settings.webhook_deliveries_kept, host_id)
@@ -85,6 +87,7 @@ def build_webhooks(
         squareoff=squareoff,
         venues=dispatcher.venues(),
         index=index,
+        check_custom=check_custom,
     )
     return Webhooks(
         strategies, deliveries, receiver, squareoff, console, Lifecycle(background=(receiver, squareoff))
