@@ -163,6 +163,7 @@ class Host:
             index=lambda: master_contract.index,
             host_url=lambda: self.listen_url,
             api_key_of=self.api_keys.current,
+            owner_of_key=self.api_keys.owner_of,
         )
         features = (self.venue, self.orders, self.hosting, self.schedules, self.webhooks, self.execution)
         for feature in features:

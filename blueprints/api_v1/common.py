@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from blueprints.http_errors import TITLES, status_for
 from blueprints.web import host, json_body
 from services import errors
+from services.execution.tokens import READ_ONLY
 from services.orders.router import Caller
 
 log = logging.getLogger(__name__)
@@ -52,16 +53,27 @@ def _api_key(payload: dict[str, Any]) -> str:
 
 
 def caller(payload: dict[str, Any]) -> int:
-    """The user the ``apikey`` belongs to (400 when missing, 403 when unknown)."""
-    user_id = host().api_keys.owner_of(_api_key(payload))
+    """The user the ``apikey`` belongs to (400 when missing, 403 when unknown): the host's API key,
+    or a running custom-strategy execution's read-only token (market data and account views)."""
+    key = _api_key(payload)
+    user_id = host().api_keys.owner_of(key)
+    if user_id is None:
+        user_id = host().execution.tokens.owner_of(key)
     if user_id is None:
         raise errors.PermissionDenied(INVALID_KEY)
     return user_id
 
 
 def order_caller(payload: dict[str, Any]) -> Caller:
-    """Who sends an order through the order router: the key's user, counted by that key."""
-    return Caller(account=caller(payload), api_key=_api_key(payload))
+    """Who sends an order through the order router: the key's user, counted by that key. An
+    execution's token is refused (403): a custom strategy trades only by returning signals."""
+    key = _api_key(payload)
+    user_id = host().api_keys.owner_of(key)
+    if user_id is None:
+        if host().execution.tokens.owner_of(key) is not None:
+            raise errors.PermissionDenied(READ_ONLY)
+        raise errors.PermissionDenied(INVALID_KEY)
+    return Caller(account=user_id, api_key=key)
 
 
 @bp.errorhandler(errors.HostError)

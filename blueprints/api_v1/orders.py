@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Response
 
-from blueprints.api_v1.common import body, bp, caller, order_caller, success
+from blueprints.api_v1.common import body, bp, order_caller, success
 from blueprints.web import host
 from services.broker import validation
 
@@ -51,7 +51,7 @@ def cancelorder() -> Response:
 @bp.post("/cancelallorder")
 def cancelallorder() -> Response:
     payload = body()
-    account = caller(payload)
+    account = order_caller(payload).account  # order routes refuse a read-only token
     result = host().orders.router.cancel_all(account, validation.parse_strategy(payload))
     return success(
         message=result.message,
@@ -63,5 +63,5 @@ def cancelallorder() -> Response:
 @bp.post("/closeposition")
 def closeposition() -> Response:
     payload = body()
-    account = caller(payload)
+    account = order_caller(payload).account  # order routes refuse a read-only token
     return success(message=host().orders.router.close_position(account, validation.parse_strategy(payload)))

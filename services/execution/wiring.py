@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from database.engine import Database
 from services.clock import Clock
 from services.execution.catalog import Catalog
+from services.execution.desk import ExecutionDesk
 from services.execution.discovery import Discovery
 from services.execution.engine import EngineConfig, ExecutionEngine
 from services.execution.paths import StrategyRoots
@@ -20,6 +21,7 @@ from services.market.instruments import InstrumentIndex
 from services.orders.dispatch import OrderDispatcher
 from services.settings import PROJECT_ROOT, Settings
 from services.webhooks.strategies import WebhookStrategies
+from services.webhooks.throttle import WebhookThrottle
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Execution:
     records: ExecutionRecords
     tokens: ExecutionTokens
     runner: Runner
+    desk: ExecutionDesk
     lifecycle: Lifecycle
 
 
@@ -55,6 +58,7 @@ def build_execution(
     index: Callable[[], InstrumentIndex],
     host_url: Callable[[], str],
     api_key_of: Callable[[int], str | None],
+    owner_of_key: Callable[[str], int | None],
 ) -> Execution:
     discovery = catalog.discovery
     engine = ExecutionEngine(
@@ -66,6 +70,7 @@ def build_execution(
         clock,
     )
     records = ExecutionRecords(db, clock, settings.execution_kept)
+    defaults = RunDefaults(settings.execution_timeout_s, settings.execution_memory_mb)
     tokens = ExecutionTokens(db)
     runner = Runner(
         records=records,
@@ -78,10 +83,22 @@ def build_execution(
         host_url=host_url,
         api_key_of=api_key_of,
         private_paths=settings.private_paths,
-        defaults=RunDefaults(settings.execution_timeout_s, settings.execution_memory_mb),
+        defaults=defaults,
         workers=8,
+    )
+    throttle = WebhookThrottle(
+        settings.execute_rate_limit, settings.ratelimit_storage_uri, settings.ratelimit_key_prefix, "execute"
+    )
+    desk = ExecutionDesk(
+        runner=runner,
+        records=records,
+        strategies=strategies,
+        dispatcher=dispatcher,
+        owner_of_key=owner_of_key,
+        throttle=throttle,
+        defaults=defaults,
     )
     # The runner starts the engine (at start when a custom strategy exists, else on first use)
     # and stops it.
     lifecycle = Lifecycle(background=(runner,))
-    return Execution(catalog, discovery, discovery.roots, engine, records, tokens, runner, lifecycle)
+    return Execution(catalog, discovery, discovery.roots, engine, records, tokens, runner, desk, lifecycle)

@@ -20,9 +20,12 @@ _NAMESPACE = "webhook-alerts"
 
 
 class WebhookThrottle:
-    def __init__(self, limit: str, storage_uri: str, key_prefix: str = "") -> None:
+    def __init__(
+        self, limit: str, storage_uri: str, key_prefix: str = "", namespace: str = _NAMESPACE
+    ) -> None:
+        """``namespace``: one counter per use (alerts; ``/strategy/execute`` calls)."""
         self.limit = limit
-        self._namespace = f"{key_prefix}:{_NAMESPACE}" if key_prefix else _NAMESPACE
+        self._namespace = f"{key_prefix}:{namespace}" if key_prefix else namespace
         self._items: list[RateLimitItem] = parse_many(limit)
         self._storage_uri = storage_uri
         self._limiter: MovingWindowRateLimiter | None = None
