@@ -14,6 +14,7 @@ import custom_strategies
 from custom_strategies import BaseStrategy, ParameterError, Signal, StrategyDataError, coerce_parameters
 from custom_strategies.base_strategy import DEFAULT_HOST, IST, history_window
 from custom_strategies.parameters import declaration_problems, describe_type
+from tests.support.custom import FakeClient, ok
 
 
 class Plain(BaseStrategy):
@@ -36,24 +37,6 @@ class Named(Plain):
 class Undocumented(BaseStrategy):
     def execute(self) -> list[str | dict[str, Any] | Signal]:
         return []
-
-
-class FakeClient:
-    """Answers like the ``openalgo`` SDK: a reply per method, recorded calls."""
-
-    def __init__(self, **replies: Any) -> None:
-        self.replies = replies
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-
-    def __getattr__(self, method: str) -> Any:
-        if method not in self.replies:
-            raise AttributeError(method)
-
-        def call(**kwargs: Any) -> Any:
-            self.calls.append((method, kwargs))
-            return self.replies[method]
-
-        return call
 
 
 def strategy(client: Any = None, **kwargs: Any) -> Plain:
@@ -173,10 +156,6 @@ def test_log_goes_to_the_given_sink() -> None:
 
 # Helpers ------------------------------------------------------------------------------------------
 QUOTE = {"ltp": 101.5, "open": 100.0, "high": 102.0, "low": 99.0, "bid": 101.4, "ask": 101.6}
-
-
-def ok(data: Any) -> dict[str, Any]:
-    return {"status": "success", "data": data, "mode": "analyze"}
 
 
 def test_helpers_return_the_data_of_a_successful_reply_and_pass_the_arguments() -> None:
