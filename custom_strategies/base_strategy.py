@@ -12,6 +12,8 @@ is built on the first helper call.
 from __future__ import annotations
 
 import abc
+import functools
+import inspect
 import json
 import math
 import os
@@ -167,6 +169,35 @@ def _first_line(text: str | None) -> str:
     return ""
 
 
+#: What the host hands every strategy besides its API key and configuration (keyword-only).
+CONTEXT = ("host", "payload", "log")
+_CONTEXT_ATTRIBUTE = "_strategy_context"
+
+
+def _taking_context(init: Callable[..., None]) -> Callable[..., None] | None:
+    """A wrapper for a subclass's own ``__init__`` that does not take ``host``/``payload``/``log``
+    (the seed's ``def __init__(self, api_key, strategy_config)``), or None when it takes them.
+
+    The wrapper keeps those keywords on the instance for ``BaseStrategy.__init__`` to pick up
+    when the subclass calls ``super().__init__(api_key, strategy_config)``.
+    """
+    accepted = inspect.signature(init).parameters
+    if any(parameter.kind is inspect.Parameter.VAR_KEYWORD for parameter in accepted.values()):
+        return None
+    missing = [key for key in CONTEXT if key not in accepted]
+    if not missing:
+        return None
+
+    @functools.wraps(init)
+    def init_with_context(self: BaseStrategy, *args: Any, **kwargs: Any) -> None:
+        context = {key: kwargs.pop(key) for key in missing if key in kwargs}
+        if context:
+            self.__dict__.setdefault(_CONTEXT_ATTRIBUTE, {}).update(context)
+        init(self, *args, **kwargs)
+
+    return init_with_context
+
+
 def _api_message(reply: dict[str, Any], what: str) -> tuple[str, int | None]:
     """The API's own message and HTTP status from an SDK error reply.
 
@@ -210,6 +241,10 @@ class BaseStrategy(abc.ABC):
         if problems:
             reasons = "; ".join(f"{name}: {why}" for name, why in problems.items())
             raise TypeError(f"{cls.__name__}.parameters is not valid: {reasons}")
+        if "__init__" in own:
+            wrapped = _taking_context(own["__init__"])
+            if wrapped is not None:
+                setattr(cls, "__init__", wrapped)  # noqa: B010 - mypy refuses assigning to a method
 
     def __init__(
         self,
@@ -220,6 +255,11 @@ class BaseStrategy(abc.ABC):
         payload: dict[str, Any] | None = None,
         log: Callable[[str], None] | None = None,
     ) -> None:
+        # Kept by a subclass's __init__ that does not take them itself (see _taking_context).
+        context: dict[str, Any] = self.__dict__.pop(_CONTEXT_ATTRIBUTE, {})
+        host = host if host is not None else context.get("host")
+        payload = payload if payload is not None else context.get("payload")
+        log = log if log is not None else context.get("log")
         self.api_key = api_key
         self.config: dict[str, Any] = {**self.parameters, **(strategy_config or {})}
         self.payload: dict[str, Any] = dict(payload or {})

@@ -140,6 +140,54 @@ def test_name_must_be_a_string() -> None:
                 return []
 
 
+class SeedStyle(BaseStrategy):
+    """The seed's form: its own __init__ with two arguments, reading its config there."""
+
+    def __init__(self, api_key: str, strategy_config: dict[str, Any]) -> None:
+        super().__init__(api_key, strategy_config)
+        self.short_period = strategy_config.get("short_period", 9)
+
+    def execute(self) -> list[str | dict[str, Any] | Signal]:
+        return []
+
+
+class Forwarding(BaseStrategy):
+    def __init__(self, api_key: str, strategy_config: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(api_key, strategy_config, **kwargs)
+        self.ready = True
+
+    def execute(self) -> list[str | dict[str, Any] | Signal]:
+        return []
+
+
+class SeedStyleChild(SeedStyle):
+    pass
+
+
+def test_a_subclass_with_the_seeds_init_still_gets_host_payload_and_log() -> None:
+    lines: list[str] = []
+    made = SeedStyle("k", {"short_period": 5}, host="http://h:1", payload={"a": 1}, log=lines.append)
+    made.log("hello")
+    assert (made.short_period, made.config, made.host, made.payload) == (
+        5,
+        {"short_period": 5},
+        "http://h:1",
+        {"a": 1},
+    )
+    assert lines == ["hello"]
+    assert "_strategy_context" not in vars(made)
+    child = SeedStyleChild("k", {}, payload={"b": 2})
+    assert (child.short_period, child.payload) == (9, {"b": 2})
+    assert SeedStyle("k", {}).payload == {}
+    assert SeedStyle.__init__.__doc__ is None and SeedStyle.__init__.__name__ == "__init__"
+
+
+def test_a_subclass_that_forwards_its_keywords_is_left_alone() -> None:
+    assert Forwarding.__init__.__qualname__ == "Forwarding.__init__"
+    made = Forwarding("k", None, host="http://h:2", payload={"c": 3})
+    assert (made.ready, made.host, made.payload) == (True, "http://h:2", {"c": 3})
+
+
 # Log --------------------------------------------------------------------------------------------
 def test_log_prints_one_flushed_line_by_default(capsys: pytest.CaptureFixture[str]) -> None:
     Plain("k").log("computed EMA 101.5")
