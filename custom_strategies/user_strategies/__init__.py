@@ -1,0 +1,2 @@
+"""The trader's own strategy files (uploaded through the UI; git-ignored except this package's
+``__init__.py``, ``README.md`` and ``.gitignore``)."""
