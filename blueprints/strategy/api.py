@@ -97,6 +97,21 @@ def deliveries(strategy_id: int) -> Any:
     return ok({"deliveries": _console().deliveries(strategy_id, limit, before_id)})
 
 
+@bp.get("/strategies/<int:strategy_id>/executions")
+@login_required
+def executions(strategy_id: int) -> Any:
+    limit = _int_arg("limit", 50, 1, DELIVERIES_PAGE_MAX)
+    before = request.args.get("before")
+    before_id = _int_arg("before", 0, 1, 2**62) if before else None
+    return ok({"executions": host().execution.desk.executions_of(strategy_id, limit, before_id)})
+
+
+@bp.get("/executions/<int:execution_id>")
+@login_required
+def execution(execution_id: int) -> Any:
+    return ok(host().execution.desk.execution(execution_id))
+
+
 @bp.get("/symbols")
 @login_required
 def symbols() -> Any:

@@ -101,6 +101,22 @@ class ExecutionDesk:
             )
         return self._answer(execution)
 
+    # What the management routes read ------------------------------------------------------------
+    def execution(self, execution_id: int) -> dict[str, Any]:
+        execution = self._records.get(execution_id)
+        if execution is None:
+            raise NotFound(f"There is no execution {execution_id}.")
+        return self._view(execution, with_log=True)
+
+    def executions_of(self, strategy_id: int, limit: int, before: int | None) -> list[dict[str, Any]]:
+        self._strategies.get(strategy_id)
+        return [self._view(e, with_log=False) for e in self._records.of_strategy(strategy_id, limit, before)]
+
+    def _view(self, execution: Execution, *, with_log: bool) -> dict[str, Any]:
+        view = execution.as_dict(with_log=with_log)
+        view["orders"] = [order_view(e) for e in self._dispatcher.wait(list(execution.order_ids), 0)]
+        return view
+
     def _answer(self, execution: Execution) -> Answer:
         orders = [order_view(e) for e in self._dispatcher.wait(list(execution.order_ids), ORDER_WAIT_S)]
         body: dict[str, Any] = {
