@@ -7,11 +7,13 @@ from typing import Any
 from flask import Blueprint, request
 from flask_login import current_user, login_required
 
+from blueprints.strategy import custom_files
 from blueprints.web import host, json_body, ok
 from services.errors import InvalidInput
 from services.webhooks.console import WebhookConsole
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+bp.register_blueprint(custom_files.bp)  # /strategy/api/custom...
 
 DELIVERIES_PAGE_MAX = 500
 

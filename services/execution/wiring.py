@@ -12,6 +12,7 @@ from services.execution.catalog import Catalog
 from services.execution.desk import ExecutionDesk
 from services.execution.discovery import Discovery
 from services.execution.engine import EngineConfig, ExecutionEngine
+from services.execution.files import StrategyFiles
 from services.execution.paths import StrategyRoots
 from services.execution.records import ExecutionRecords
 from services.execution.runner import RunDefaults, Runner
@@ -36,6 +37,7 @@ class Execution:
     tokens: ExecutionTokens
     runner: Runner
     desk: ExecutionDesk
+    files: StrategyFiles
     lifecycle: Lifecycle
 
 
@@ -101,4 +103,7 @@ def build_execution(
     # The runner starts the engine (at start when a custom strategy exists, else on first use)
     # and stops it.
     lifecycle = Lifecycle(background=(runner,))
-    return Execution(catalog, discovery, discovery.roots, engine, records, tokens, runner, desk, lifecycle)
+    files = StrategyFiles(catalog, runner.ensure_engine, strategies)
+    return Execution(
+        catalog, discovery, discovery.roots, engine, records, tokens, runner, desk, files, lifecycle
+    )

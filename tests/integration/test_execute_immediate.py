@@ -163,3 +163,72 @@ def test_a_file_outside_custom_strategies_is_refused(live: LiveHost, tmp_path: P
         )
         assert response.status_code == 400, (file, response.text)
         assert "strategy_file" in response.json()["data"]["fields"]
+
+
+def upload(live: LiveHost, name: str, content: bytes) -> httpx.Response:
+    return live.session.client.post(
+        "/strategy/api/custom/upload",
+        files={"file": (name, content, "text/x-python")},
+        headers={"X-CSRFToken": live.session.csrf(), "Accept": "application/json"},
+    )
+
+
+def test_strategy_files_are_listed_uploaded_saved_and_deleted_without_running_here(live: LiveHost) -> None:
+    marker = live.server.data_dir / "marker-from-top-level"
+    planted = live.server.data_dir / "custom_strategies" / "user_strategies" / "planted.py"
+    planted.write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
+    listed = {e["file"]: e for e in live.session.get("/strategy/api/custom").json()["data"]["strategies"]}
+    assert (
+        listed["user_strategies/buyer.py"]["valid"]
+        and listed["user_strategies/buyer.py"]["classes"][0]["class"] == "Buyer"
+    )
+    assert listed["examples/ema_crossover.py"]["read_only"] is True
+    assert listed["user_strategies/planted.py"]["valid"] is False  # no BaseStrategy subclass
+    assert not marker.exists()  # listing never ran it
+
+    good = BUYER.replace("Buyer", "Uploaded").encode()
+    reply = upload(live, "uploaded.py", good)
+    assert reply.status_code == 201 and reply.json()["data"]["file"]["valid"] is True, reply.text
+    assert upload(live, "uploaded.py", good).status_code == 409
+    broken_import = b"import no_such_module\n" + good
+    assert upload(live, "broken.py", broken_import).json()["data"]["file"]["valid"] is False
+    bad = [
+        ("notes.txt", good, 400),
+        ("syntax.py", b"def (:\n", 400),
+        ("nul.py", b"x = 1\x00", 400),
+        ("big.py", b"#" * (1024 * 1024 + 1), 413),
+        ("latin.py", b"x = '\xe9'\n", 400),
+    ]
+    for name, content, status in bad:
+        assert upload(live, name, content).status_code == status, name
+    syntax = upload(live, "syntax2.py", b"x = (\n")
+    assert syntax.json()["data"]["line"] >= 1
+
+    read = live.session.get("/strategy/api/custom/file?path=user_strategies/uploaded.py").json()["data"]
+    assert read["content"] == good.decode() and read["read_only"] is False
+    saved = live.session.post(
+        "/strategy/api/custom/file?path=user_strategies/uploaded.py", {"content": "x = ("}
+    )
+    assert saved.status_code == 400 and "line" in saved.json()["data"]
+    example = live.session.post(
+        "/strategy/api/custom/file?path=examples/rsi_strategy.py", {"content": "x = 1\n"}
+    )
+    assert example.status_code == 409
+    assert (
+        live.session.post("/strategy/api/custom/delete?path=user_strategies/buyer.py").status_code == 409
+    )  # in use
+    assert live.session.post("/strategy/api/custom/delete?path=user_strategies/broken.py").status_code == 200
+    assert live.session.get("/strategy/api/custom/file?path=../keys/.secret_key").status_code == 400
+
+
+def test_an_edited_file_is_seen_by_the_next_run(live: LiveHost) -> None:
+    path = live.server.data_dir / "custom_strategies" / "user_strategies" / "edited.py"
+    path.write_text(BUYER.replace("Buyer", "Edited"))
+    strategy = custom(live, "user_strategies/edited.py")
+    assert execute(live, strategy, {"symbol": "WIPRO"}).json()["signals"][0]["symbol"] == "WIPRO"
+    saved = live.session.post(
+        "/strategy/api/custom/file?path=user_strategies/edited.py",
+        {"content": BUYER.replace("Buyer", "Edited").replace('"action": "BUY"', '"action": "SELL"')},
+    )
+    assert saved.status_code == 200, saved.text
+    assert execute(live, strategy, {"symbol": "WIPRO"}).json()["signals"][0]["action"] == "SELL"
