@@ -232,3 +232,23 @@ def test_an_edited_file_is_seen_by_the_next_run(live: LiveHost) -> None:
     )
     assert saved.status_code == 200, saved.text
     assert execute(live, strategy, {"symbol": "WIPRO"}).json()["signals"][0]["action"] == "SELL"
+
+
+@pytest.mark.parametrize(
+    ("file", "as_of", "position"),
+    [
+        ("examples/ema_crossover.py", "2025-06-24", 1),  # bullish cross (test_custom_examples_sandbox)
+        ("examples/rsi_strategy.py", "2025-08-22", 0),  # overbought: exit
+        ("examples/momentum_strategy.py", "2025-06-23", 1),  # ROC +6.17 %: buy
+        ("examples/mean_reversion.py", "2025-01-17", 0),  # back at the mean: exit
+    ],
+)
+def test_each_example_runs_end_to_end_to_orders(live: LiveHost, file: str, as_of: str, position: int) -> None:
+    strategy = custom(live, file, name=f"Example {file}", strategy_config={"as_of": as_of})
+    reply = execute(live, strategy)
+    body = reply.json()
+    assert reply.status_code == 200 and body["execution_status"] == "succeeded", body
+    assert body["signals"][0]["position_size"] == position
+    [order] = body["orders"]
+    assert order["status"] == "placed" and order["orderid"], order
+    wait_until(lambda: position_of(live, "RELIANCE") == position, 10, what=f"RELIANCE at {position}")
