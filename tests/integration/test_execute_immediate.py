@@ -4,6 +4,7 @@ input refused with its status and nothing run."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -252,3 +253,26 @@ def test_each_example_runs_end_to_end_to_orders(live: LiveHost, file: str, as_of
     [order] = body["orders"]
     assert order["status"] == "placed" and order["orderid"], order
     wait_until(lambda: position_of(live, "RELIANCE") == position, 10, what=f"RELIANCE at {position}")
+
+
+def test_a_custom_strategys_webhook_runs_it_and_answers_within_two_seconds(live: LiveHost) -> None:
+    strategy = custom(live, "user_strategies/buyer.py", name="Custom by webhook")
+    reply = httpx.post(
+        f"{live.url}/strategy/webhook/{strategy['webhook_id']}",
+        content=b'{"symbol": "TCS"}',
+        headers={"Content-Type": "text/plain"},
+        timeout=10,
+    )
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["execution_status"] == "succeeded" and reply.json()["signals"][0]["symbol"] == "TCS"
+    slow = custom(live, "user_strategies/slow.py", name="Slow by webhook", limits={"timeout_s": 5})
+    started = time.monotonic()
+    pending = httpx.post(f"{live.url}/strategy/webhook/{slow['webhook_id']}", json={}, timeout=10)
+    assert time.monotonic() - started < 2.5
+    assert pending.status_code == 202 and pending.json()["execution_status"] == "running"
+    listed = live.session.get(f"/strategy/api/strategies/{slow['id']}/executions").json()["data"][
+        "executions"
+    ]
+    assert [(e["trigger"], e["mode"]) for e in listed] == [("webhook", "immediate")]
+    bad = httpx.post(f"{live.url}/strategy/webhook/{strategy['webhook_id']}", content=b"{nope")
+    assert bad.status_code == 400
