@@ -181,7 +181,10 @@ def _taking_context(init: Callable[..., None]) -> Callable[..., None] | None:
     The wrapper keeps those keywords on the instance for ``BaseStrategy.__init__`` to pick up
     when the subclass calls ``super().__init__(api_key, strategy_config)``.
     """
-    accepted = inspect.signature(init).parameters
+    try:
+        accepted = inspect.signature(init).parameters
+    except (TypeError, ValueError):  # not a plain function: leave it as it is
+        return None
     if any(parameter.kind is inspect.Parameter.VAR_KEYWORD for parameter in accepted.values()):
         return None
     missing = [key for key in CONTEXT if key not in accepted]

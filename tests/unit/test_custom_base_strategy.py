@@ -188,6 +188,16 @@ def test_a_subclass_that_forwards_its_keywords_is_left_alone() -> None:
     assert (made.ready, made.host, made.payload) == (True, "http://h:2", {"c": 3})
 
 
+def test_an_init_without_a_readable_signature_is_left_alone() -> None:
+    class Odd(BaseStrategy):
+        __init__ = BaseException  # type: ignore[assignment]  # inspect.signature raises ValueError
+
+        def execute(self) -> list[str | dict[str, Any] | Signal]:
+            return []
+
+    assert Odd.__init__ is BaseException
+
+
 # Log --------------------------------------------------------------------------------------------
 def test_log_prints_one_flushed_line_by_default(capsys: pytest.CaptureFixture[str]) -> None:
     Plain("k").log("computed EMA 101.5")
