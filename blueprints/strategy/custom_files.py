@@ -36,7 +36,8 @@ def _path() -> str:
 @bp.get("")
 @login_required
 def listing() -> Any:
-    return ok({"strategies": _files().listing()})
+    # ``isolation``: the boundaries in force on this machine (detected, not promised).
+    return ok({"strategies": _files().listing(), "isolation": host().execution.engine.capabilities})
 
 
 @bp.post("/upload")

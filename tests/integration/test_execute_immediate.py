@@ -178,7 +178,9 @@ def test_strategy_files_are_listed_uploaded_saved_and_deleted_without_running_he
     marker = live.server.data_dir / "marker-from-top-level"
     planted = live.server.data_dir / "custom_strategies" / "user_strategies" / "planted.py"
     planted.write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
-    listed = {e["file"]: e for e in live.session.get("/strategy/api/custom").json()["data"]["strategies"]}
+    data = live.session.get("/strategy/api/custom").json()["data"]
+    assert "audit hook (a guard, not a boundary)" in data["isolation"]["layers"]
+    listed = {e["file"]: e for e in data["strategies"]}
     assert (
         listed["user_strategies/buyer.py"]["valid"]
         and listed["user_strategies/buyer.py"]["classes"][0]["class"] == "Buyer"
