@@ -217,9 +217,9 @@ def test_strategy_files_are_listed_uploaded_saved_and_deleted_without_running_he
         "/strategy/api/custom/file?path=examples/rsi_strategy.py", {"content": "x = 1\n"}
     )
     assert example.status_code == 409
-    assert (
-        live.session.post("/strategy/api/custom/delete?path=user_strategies/buyer.py").status_code == 409
-    )  # in use
+    custom(live, "user_strategies/uploaded.py", name="Uses the upload")
+    in_use = live.session.post("/strategy/api/custom/delete?path=user_strategies/uploaded.py")
+    assert in_use.status_code == 409 and "Uses the upload" in in_use.json()["message"]
     assert live.session.post("/strategy/api/custom/delete?path=user_strategies/broken.py").status_code == 200
     assert live.session.get("/strategy/api/custom/file?path=../keys/.secret_key").status_code == 400
 
