@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 CONTRACT_NOT_READY = "master contract not ready: the order was not sent (waited {wait:g} s)"
 #: how often ``wait`` re-reads the journal even unsignalled (entries another host settles)
 RECHECK_S = 1.0
+RECENT_KEPT = 1000
 _NEW, _STARTING, _RUNNING, _STOPPED = "new", "starting", "running", "stopped"
 
 
@@ -97,6 +98,9 @@ class OrderDispatcher:
         self._stopping = threading.Event()
         self._settled = threading.Condition()
         self._generation = 0
+        #: the entries settled here lately (a settled entry never changes again): wait() needs no
+        #: read for the order an alert just sent
+        self._recent: dict[int, JournalEntry] = {}
         self._listeners: list[Callable[[JournalEntry], None]] = []
         self._keeper: threading.Thread | None = None
 
@@ -163,7 +167,7 @@ class OrderDispatcher:
         in its lane (which the caller holds, so nothing overtook it)."""
         gate = self._gates.get(job.venue)
         if (gate is None or gate.is_ready()) and self._pacer.try_acquire(job.caller.api_key):
-            self._send(job, paced=True)
+            self._send(job, paced=True, fresh=True)
         else:
             lane.put([job], front=True)
 
@@ -172,6 +176,10 @@ class OrderDispatcher:
         stopped: what is still pending then stays so until a next start); returns the entries in
         id order. Woken when an entry settles here; re-reads at least every ``RECHECK_S``."""
         deadline = self._monotonic() + timeout_s
+        with self._settled:
+            known = [self._recent.get(entry_id) for entry_id in entry_ids]
+        if all(entry is not None for entry in known):  # settled here a moment ago: no read
+            return sorted((entry for entry in known if entry is not None), key=lambda entry: entry.id)
         while True:
             with self._settled:
                 generation = self._generation
@@ -264,11 +272,12 @@ class OrderDispatcher:
         with self._lock:
             return len(self._lanes)
 
-    def _send(self, job: Job, *, paced: bool = False) -> None:
+    def _send(self, job: Job, *, paced: bool = False, fresh: bool = False) -> None:
         """One order of a lane: wait for the venue and a rate slot (unless ``paced``: taken
-        already), send, settle."""
+        already), send, settle. ``fresh``: journaled by this very call a moment ago, under this
+        host's lease, so no other host can have taken it over (no read to check)."""
         try:
-            ready = self._ready_to_send(job, paced=paced)
+            ready = self._ready_to_send(job, paced=paced, fresh=fresh)
         except Exception as error:  # e.g. the rate limit's Redis is down: say so, never hang
             log.exception("Journal entry %s could not be prepared for sending", job.entry_id)
             outcome = Outcome("failed", None, f"The order could not be sent: {error!r}")
@@ -282,7 +291,7 @@ class OrderDispatcher:
                 )
             )
 
-    def _ready_to_send(self, job: Job, *, paced: bool = False) -> bool:
+    def _ready_to_send(self, job: Job, *, paced: bool = False, fresh: bool = False) -> bool:
         """Wait for the venue and a rate slot. False: not to be sent now — the dispatcher is
         stopping (the entry stays pending), the contract never came (settled ``failed``), or the
         entry is no longer this host's (another host took it over after this one stalled past
@@ -295,7 +304,7 @@ class OrderDispatcher:
             return False
         if not paced and not self._pacer.acquire(job.caller.api_key, self._stopping):
             return False
-        if not self._journal.held_by(job.entry_id, self._presence.me):
+        if not fresh and not self._journal.held_by(job.entry_id, self._presence.me):
             log.warning("Journal entry %s is no longer this host's to send; skipped", job.entry_id)
             return False
         return True
@@ -305,6 +314,9 @@ class OrderDispatcher:
             return
         with self._settled:
             self._generation += 1
+            self._recent[entry.id] = entry
+            while len(self._recent) > RECENT_KEPT:
+                self._recent.pop(next(iter(self._recent)))
             self._settled.notify_all()
         with self._lock:
             listeners = list(self._listeners)

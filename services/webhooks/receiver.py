@@ -81,6 +81,30 @@ class Reply:
         return reply
 
 
+class RecentKeys:
+    """The account's API key, read at most every ``ttl_s`` (one read less per alert). The key only
+    names the order-limit bucket an order counts in; after a regeneration the old name is used for
+    at most ``ttl_s``."""
+
+    def __init__(self, read: Callable[[int], str | None], clock: Clock, ttl_s: float = 5.0) -> None:
+        self._read = read
+        self._clock = clock
+        self._ttl_s = ttl_s
+        self._keys: dict[int, tuple[float, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, account: int) -> str | None:
+        now = self._clock.monotonic()
+        with self._lock:
+            cached = self._keys.get(account)
+        if cached is not None and now - cached[0] < self._ttl_s:
+            return cached[1]
+        key = self._read(account)
+        with self._lock:
+            self._keys[account] = (now, key)
+        return key
+
+
 def order_view(entry: JournalEntry) -> dict[str, Any]:
     """An order as a sender and the deliveries table see it."""
     return {
@@ -146,13 +170,14 @@ class WebhookReceiver:
 
     def receive(self, inbound: Inbound) -> Reply:
         check_size(inbound.body)
-        strategy = self._strategies.by_webhook_id(inbound.webhook_id)
-        if strategy is None:
+        found = self._strategies.by_webhook_id_with_mappings(inbound.webhook_id)
+        if found is None:
             raise NotFound(UNKNOWN_WEBHOOK)
+        strategy, mappings = found
         self._throttle.hit(strategy.id)
         body_text = inbound.body.decode("utf-8", errors="replace")
         try:
-            understood = self._understand(strategy, inbound)
+            understood = self._understand(strategy, mappings, inbound)
         except (InvalidInput, Conflict) as refusal:
             delivery_id, _ = self._deliveries.record(strategy.id, inbound.sender, inbound.headers, body_text)
             self._deliveries.finish(delivery_id, "rejected", refusal.message)
@@ -184,17 +209,17 @@ class WebhookReceiver:
             return []
         return [order_view(entry) for entry in self._dispatcher.wait(list(order_ids), 0)]
 
-    def _understand(self, strategy: Strategy, inbound: Inbound) -> Understood:
+    def _understand(self, strategy: Strategy, mappings: list[Mapping], inbound: Inbound) -> Understood:
         if not strategy.is_active:
             raise Conflict(f"Strategy {strategy.name!r} is inactive: turn it on to accept alerts.")
         alert = parse_alert(inbound.body, inbound.headers.get("Idempotency-Key"))
-        mapping = self._mapping_for(strategy, alert)
+        mapping = self._mapping_for(strategy, mappings, alert)
         return Understood(
             alert, mapping, plan_orders(strategy.definition.trading_mode, alert, mapping.quantity)
         )
 
-    def _mapping_for(self, strategy: Strategy, alert: Alert) -> Mapping:
-        candidates = [m for m in self._strategies.mappings(strategy.id) if m.symbol == alert.symbol]
+    def _mapping_for(self, strategy: Strategy, mappings: list[Mapping], alert: Alert) -> Mapping:
+        candidates = [m for m in mappings if m.symbol == alert.symbol]
         if alert.exchange is not None:
             candidates = [m for m in candidates if m.exchange == alert.exchange]
         if not candidates:

@@ -164,6 +164,19 @@ class WebhookStrategies:
             )
             return None if row is None else _strategy(row)
 
+    def by_webhook_id_with_mappings(self, webhook_id: str) -> tuple[Strategy, list[Mapping]] | None:
+        """The strategy of ``webhook_id`` and its mappings, in one read (an alert's first step)."""
+        if not webhook_id or len(webhook_id) > 128:
+            return None
+        with self._db.session() as session:
+            row = session.scalar(
+                select(TradingStrategy).where(TradingStrategy.webhook_digest == api_key_digest(webhook_id))
+            )
+            if row is None:
+                return None
+            mappings = session.scalars(select(SymbolMapping).where(SymbolMapping.strategy_id == row.id))
+            return _strategy(row), [_mapping(mapping) for mapping in mappings]
+
     def mark_squared_off(self, strategy_id: int, day: date) -> None:
         with self._db.session() as session:
             row = session.get(TradingStrategy, strategy_id)

@@ -18,7 +18,7 @@ from services.settings import Settings
 from services.webhooks.console import WebhookConsole
 from services.webhooks.custom_spec import CustomSpec
 from services.webhooks.deliveries import Deliveries
-from services.webhooks.receiver import WebhookReceiver
+from services.webhooks.receiver import RecentKeys, WebhookReceiver
 from services.webhooks.squareoff import SquareOff
 from services.webhooks.strategies import WebhookStrategies
 from services.webhooks.throttle import WebhookThrottle
@@ -67,7 +67,7 @@ def build_webhooks(
         journal=journal,
         host_id=host_id,
         host_gone=host_gone,
-        api_key_of=api_key_of,
+        api_key_of=RecentKeys(api_key_of, clock),
         dedupe_window_s=settings.webhook_dedupe_seconds,
         reply_wait_s=settings.webhook_reply_wait_s,
     )
