@@ -8,7 +8,7 @@ from flask import Blueprint, request
 from flask_login import current_user, login_required
 
 from blueprints.strategy import custom_files
-from blueprints.web import host, json_body, ok
+from blueprints.web import fail, host, json_body, ok
 from services.errors import InvalidInput
 from services.webhooks.console import WebhookConsole
 
@@ -106,6 +106,22 @@ def executions(strategy_id: int) -> Any:
     before = request.args.get("before")
     before_id = _int_arg("before", 0, 1, 2**62) if before else None
     return ok({"executions": host().execution.desk.executions_of(strategy_id, limit, before_id)})
+
+
+@bp.post("/strategies/<int:strategy_id>/run")
+@login_required
+def run(strategy_id: int) -> Any:
+    """ "Run now": the answer of ``/strategy/execute`` in the host's JSON envelope."""
+    answer = host().execution.desk.run_from_page(
+        strategy_id, request.args.get("mode", "immediate"), json_body(), request.args.get("wait")
+    )
+    succeeded = answer.body.get("execution_status") == "succeeded"
+    message = str(answer.body.get("message") or answer.body.get("execution_status", ""))
+    return (
+        ok(answer.body, message, answer.code)
+        if answer.code < 400 or succeeded
+        else fail(message, answer.code, answer.body)
+    )
 
 
 @bp.get("/executions/<int:execution_id>")

@@ -81,6 +81,17 @@ class ExecutionDesk:
             )
         return self.run_now(strategy, "execute", payload, _wait(wait, self._timeout_of(strategy)))
 
+    def run_from_page(self, strategy_id: int, mode: str, payload: dict[str, Any], wait: str | None) -> Answer:
+        """The page's "Run now" (logged in): the semantics of ``execute``, trigger ``run-now``."""
+        strategy = self._strategies.get(strategy_id)
+        self._check_runnable(strategy)
+        if mode != "immediate":
+            raise InvalidInput(
+                f"mode={mode} is not available on this host yet: use mode=immediate.",
+                fields={"mode": "only immediate is available"},
+            )
+        return self.run_now(strategy, "run-now", payload, _wait(wait, self._timeout_of(strategy)))
+
     def on_webhook(self, strategy: Strategy, payload: dict[str, Any]) -> Answer:
         """A custom strategy's ``/strategy/webhook/<id>``: run it in its mode; answer within 2 s."""
         self._check_runnable(strategy)

@@ -278,3 +278,17 @@ def test_a_custom_strategys_webhook_runs_it_and_answers_within_two_seconds(live:
     assert [(e["trigger"], e["mode"]) for e in listed] == [("webhook", "immediate")]
     bad = httpx.post(f"{live.url}/strategy/webhook/{strategy['webhook_id']}", content=b"{nope")
     assert bad.status_code == 400
+
+
+def test_run_now_from_the_page_runs_it_with_the_session(live: LiveHost) -> None:
+    strategy = custom(live, "user_strategies/buyer.py", name="Run now")
+    reply = live.session.post(f"/strategy/api/strategies/{strategy['id']}/run", {"symbol": "LT"})
+    assert reply.status_code == 200, reply.text
+    data = reply.json()["data"]
+    assert data["execution_status"] == "succeeded" and data["signals"][0]["symbol"] == "LT"
+    listed = live.session.get(f"/strategy/api/strategies/{strategy['id']}/executions").json()["data"][
+        "executions"
+    ]
+    assert listed[0]["trigger"] == "run-now"
+    webhook = create_strategy(live, [], name="Not custom")
+    assert live.session.post(f"/strategy/api/strategies/{webhook['id']}/run").status_code == 409
