@@ -180,6 +180,9 @@ class Scheduling:
         schedule = parse_schedule(payload, default_exchange=record.exchange)
         triggers = cron_triggers(schedule)  # before anything changes: a failure leaves it all as it was
         kept_running: list[bool] = []
+        # Inside its window and not running: it starts now — by the reconcile below, or by the
+        # background loop if that pass comes first (then ``moves`` is empty, the start is not).
+        starting: list[bool] = []
         with self._edit_lock:
             now = self._clock.now()
             status = self._supervisor.runtime(strategy_id).status
@@ -194,6 +197,8 @@ class Scheduling:
                         kept_running.append(True)
                     elif decision.cause is Cause.MANUAL_START:
                         kept_running.append(True)  # an earlier manual start already holds it
+                elif decision is not None and decision.verdict is Verdict.RUN:
+                    starting.append(True)
                 return Plan(schedule, manual, plan.window_started)
 
             self.plans.change(strategy_id, edit)
@@ -209,7 +214,7 @@ class Scheduling:
                 message += f" It keeps running until the next scheduled stop, {until}."
             else:
                 message += " It keeps running until you stop it."
-        elif (strategy_id, Step.START) in moves:
+        elif (strategy_id, Step.START) in moves or starting:
             message += " Inside its window now: starting."
         else:
             message += self._next_start_text(strategy_id)
