@@ -2,15 +2,14 @@
 
 Uploads and saves go only into ``user_strategies/`` (the examples are read-only), pass the checks
 of ``/python``'s scripts (``.py``, at most 1 MB, UTF-8, no NUL, valid syntax with line and
-column), are written atomically (0600), and are then validated in an isolated child (import and
-instantiate with the defaults); a file that parses but cannot be used is kept and listed
-``valid: false`` with the reason. A file a strategy uses cannot be deleted.
+column), are written atomically (``hosting.store.write_atomically``: 0600, as ``mkstemp`` makes
+them), and are then validated in an isolated child (import and instantiate with the defaults); a
+file that parses but cannot be used is kept and listed ``valid: false`` with the reason. A file a
+strategy uses cannot be deleted.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +21,7 @@ from services.execution.contract import Validation
 from services.execution.discovery import MAX_FILE_BYTES, StrategyFile
 from services.execution.engine import ExecutionEngine
 from services.execution.paths import USER
+from services.hosting.store import write_atomically
 from services.hosting.validation import decode_script
 from services.webhooks.strategies import WebhookStrategies
 
@@ -54,7 +54,7 @@ class StrategyFiles:
                 f"{ref.file} exists already: open it in the editor to change it.", fields={"file": "exists"}
             )
         text = decode_script(data, MAX_FILE_BYTES, field="file")
-        self._write(ref.path, text)
+        write_atomically(ref.path, text.encode())
         return self._checked(ref.file)
 
     def save(self, file: str, content: object) -> dict[str, Any]:
@@ -64,7 +64,7 @@ class StrategyFiles:
         if not isinstance(content, str):
             raise InvalidInput("Send the file as text in 'content'.", fields={"content": "Text is required."})
         text = decode_script(content.encode("utf-8", "surrogatepass"), MAX_FILE_BYTES, field="content")
-        self._write(ref.path, text)
+        write_atomically(ref.path, text.encode())
         return self._checked(ref.file)
 
     def delete(self, file: str) -> dict[str, Any]:
@@ -109,18 +109,3 @@ class StrategyFiles:
             view["valid"] = False
             view["error"] = {"message": f"{error.get('type', 'Error')}: {error.get('message', '')}".strip()}
         return view
-
-    @staticmethod
-    def _write(path: Path, text: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
-            Path(temporary).chmod(0o600)
-            Path(temporary).replace(path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
