@@ -12,13 +12,11 @@ redis://) as the host's other rate limits.
 from __future__ import annotations
 
 import hashlib
-import threading
 
 from limits import RateLimitItem, parse_many
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 
 from services.errors import RateLimited
+from services.rate_limits import LazyLimiter
 
 TOO_MANY = "Too many attempts. Wait a minute and try again."
 
@@ -28,16 +26,7 @@ class LoginThrottle:
         self._per_client: list[RateLimitItem] = parse_many(per_client)
         self._per_username: list[RateLimitItem] = parse_many(per_username)
         self._namespace = f"{key_prefix}:auth" if key_prefix else "auth"
-        self._storage_uri = storage_uri
-        self._limiter: MovingWindowRateLimiter | None = None
-        self._lock = threading.Lock()
-
-    def _get_limiter(self) -> MovingWindowRateLimiter:
-        # The storage starts a timer thread, so it is built on first use, not with the host.
-        with self._lock:
-            if self._limiter is None:
-                self._limiter = MovingWindowRateLimiter(storage_from_string(self._storage_uri))
-            return self._limiter
+        self._limiter = LazyLimiter(storage_uri)
 
     def login_attempt(self, client: str, username: str) -> None:
         """Count one login attempt; RateLimited when the client or the username is over its budget."""
@@ -45,7 +34,7 @@ class LoginThrottle:
         self._hit(self._per_username, "login-user", _key(username.strip().lower()))
 
     def login_succeeded(self, client: str, username: str) -> None:
-        limiter = self._get_limiter()
+        limiter = self._limiter.get()
         for item in self._per_client:
             limiter.clear(item, self._namespace, "login-client", _key(client))
         for item in self._per_username:
@@ -56,7 +45,7 @@ class LoginThrottle:
         self._hit(self._per_client, "setup-client", _key(client))
 
     def _hit(self, items: list[RateLimitItem], kind: str, key: str) -> None:
-        limiter = self._get_limiter()
+        limiter = self._limiter.get()
         for item in items:
             if not limiter.hit(item, self._namespace, kind, key):
                 raise RateLimited(TOO_MANY)

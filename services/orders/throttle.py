@@ -9,15 +9,14 @@ one address, while each key is one trading identity. Uses the same ``limits`` en
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from collections.abc import Callable
 
 from limits import RateLimitItem, parse_many
-from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from services.errors import RateLimited
+from services.rate_limits import LazyLimiter
 
 _NAMESPACE = "api-orders"
 #: the shortest wait ``take`` asks for, so a slot that frees "now" is not polled in a tight loop
@@ -37,21 +36,12 @@ class OrderThrottle:
         self._wall = wall
         self._namespace = f"{key_prefix}:{_NAMESPACE}" if key_prefix else _NAMESPACE
         self._items: list[RateLimitItem] = parse_many(limit)
-        self._storage_uri = storage_uri
-        self._limiter: MovingWindowRateLimiter | None = None
-        self._lock = threading.Lock()
-
-    def _get_limiter(self) -> MovingWindowRateLimiter:
-        # The storage starts a timer thread, so it is built on first use, not with the host.
-        with self._lock:
-            if self._limiter is None:
-                self._limiter = MovingWindowRateLimiter(storage_from_string(self._storage_uri))
-            return self._limiter
+        self._limiter = LazyLimiter(storage_uri)
 
     def hit(self, api_key: str) -> None:
         """Count one order for ``api_key``; RateLimited when it is over the limit."""
         key = _digest(api_key)
-        limiter = self._get_limiter()
+        limiter = self._limiter.get()
         for item in self._items:
             if not limiter.hit(item, self._namespace, key):
                 raise RateLimited(f"Order rate limit exceeded ({self.limit} per API key). Try again shortly.")
@@ -60,7 +50,7 @@ class OrderThrottle:
         """Count one order for ``api_key`` if every limit has room (returns 0.0); otherwise count
         nothing and return the seconds until the next slot frees."""
         key = _digest(api_key)
-        limiter = self._get_limiter()
+        limiter = self._limiter.get()
         full = [item for item in self._items if not limiter.test(item, self._namespace, key)]
         if full:
             return max(self._free_in(limiter, item, key) for item in full)

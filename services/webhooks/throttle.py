@@ -8,13 +8,10 @@ and storage (memory:// or redis://) as the host's other limits.
 
 from __future__ import annotations
 
-import threading
-
 from limits import RateLimitItem, parse_many
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 
 from services.errors import RateLimited
+from services.rate_limits import LazyLimiter
 
 _NAMESPACE = "webhook-alerts"
 
@@ -27,17 +24,11 @@ class WebhookThrottle:
         self.limit = limit
         self._namespace = f"{key_prefix}:{namespace}" if key_prefix else namespace
         self._items: list[RateLimitItem] = parse_many(limit)
-        self._storage_uri = storage_uri
-        self._limiter: MovingWindowRateLimiter | None = None
-        self._lock = threading.Lock()
+        self._limiter = LazyLimiter(storage_uri)
 
     def hit(self, strategy_id: int) -> None:
         """Count one alert for the strategy; RateLimited when it is over the limit."""
-        with self._lock:
-            # The storage starts a timer thread, so it is built on first use, not with the host.
-            if self._limiter is None:
-                self._limiter = MovingWindowRateLimiter(storage_from_string(self._storage_uri))
-            limiter = self._limiter
+        limiter = self._limiter.get()
         for item in self._items:
             if not limiter.hit(item, self._namespace, str(strategy_id)):
                 raise RateLimited(

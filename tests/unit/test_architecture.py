@@ -50,6 +50,7 @@ SHARED = frozenset(
         "confinement",
         "leases",
         "login_throttle",
+        "rate_limits",
         "data_dir",
     }
 )
