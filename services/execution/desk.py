@@ -74,22 +74,14 @@ class ExecutionDesk:
         if mode not in MODES:
             raise InvalidInput(f"mode must be one of {', '.join(MODES)}.", fields={"mode": "is not a mode"})
         self._throttle.hit(strategy.id)
-        if mode != "immediate":
-            raise InvalidInput(
-                f"mode={mode} is not available on this host yet: use mode=immediate.",
-                fields={"mode": "only immediate is available"},
-            )
+        _immediate_only(mode)
         return self.run_now(strategy, "execute", payload, _wait(wait, self._timeout_of(strategy)))
 
     def run_from_page(self, strategy_id: int, mode: str, payload: dict[str, Any], wait: str | None) -> Answer:
         """The page's "Run now" (logged in): the semantics of ``execute``, trigger ``run-now``."""
         strategy = self._strategies.get(strategy_id)
         self._check_runnable(strategy)
-        if mode != "immediate":
-            raise InvalidInput(
-                f"mode={mode} is not available on this host yet: use mode=immediate.",
-                fields={"mode": "only immediate is available"},
-            )
+        _immediate_only(mode)
         return self.run_now(strategy, "run-now", payload, _wait(wait, self._timeout_of(strategy)))
 
     def on_webhook(self, strategy: Strategy, payload: dict[str, Any]) -> Answer:
@@ -160,6 +152,14 @@ class ExecutionDesk:
         custom = strategy.definition.custom
         limit = custom.limits.get("timeout_s") if custom is not None else None
         return float(limit or self._defaults.timeout_s)
+
+
+def _immediate_only(mode: str) -> None:
+    if mode != "immediate":
+        raise InvalidInput(
+            f"mode={mode} is not available on this host yet: use mode=immediate.",
+            fields={"mode": "only immediate is available"},
+        )
 
 
 def _wait(raw: str | None, timeout_s: float) -> float:

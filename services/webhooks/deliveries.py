@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -198,12 +198,15 @@ class Deliveries:
             return [_delivery(row) for row in session.scalars(query)]
 
     def latest(self, strategy_ids: Sequence[int]) -> dict[int, Delivery]:
-        found: dict[int, Delivery] = {}
-        for strategy_id in strategy_ids:
-            newest = self.of_strategy(strategy_id, limit=1)
-            if newest:
-                found[strategy_id] = newest[0]
-        return found
+        """Each strategy's newest delivery (one query for the whole list page)."""
+        newest = (
+            select(func.max(WebhookDelivery.id))
+            .where(WebhookDelivery.strategy_id.in_(strategy_ids))
+            .group_by(WebhookDelivery.strategy_id)
+        )
+        with self._db.session() as session:
+            rows = session.scalars(select(WebhookDelivery).where(WebhookDelivery.id.in_(newest)))
+            return {row.strategy_id: _delivery(row) for row in rows}
 
     def prune(self, strategy_id: int) -> None:
         """Keep the newest ``keep`` deliveries of the strategy; drop expired dedupe keys."""

@@ -156,22 +156,14 @@ class WebhookStrategies:
         return token
 
     def by_webhook_id(self, webhook_id: str) -> Strategy | None:
-        if not webhook_id or len(webhook_id) > 128:
-            return None
         with self._db.session() as session:
-            row = session.scalar(
-                select(TradingStrategy).where(TradingStrategy.webhook_digest == api_key_digest(webhook_id))
-            )
+            row = _row_by_webhook_id(session, webhook_id)
             return None if row is None else _strategy(row)
 
     def by_webhook_id_with_mappings(self, webhook_id: str) -> tuple[Strategy, list[Mapping]] | None:
         """The strategy of ``webhook_id`` and its mappings, in one read (an alert's first step)."""
-        if not webhook_id or len(webhook_id) > 128:
-            return None
         with self._db.session() as session:
-            row = session.scalar(
-                select(TradingStrategy).where(TradingStrategy.webhook_digest == api_key_digest(webhook_id))
-            )
+            row = _row_by_webhook_id(session, webhook_id)
             if row is None:
                 return None
             mappings = session.scalars(select(SymbolMapping).where(SymbolMapping.strategy_id == row.id))
@@ -298,6 +290,13 @@ def _row(session: Session, strategy_id: int) -> TradingStrategy:
     if row is None:
         raise NotFound(f"There is no strategy {strategy_id}.")
     return row
+
+
+def _row_by_webhook_id(session: Session, webhook_id: str) -> TradingStrategy | None:
+    if not webhook_id or len(webhook_id) > 128:
+        return None  # never a token of ours: no digest, no query
+    query = select(TradingStrategy).where(TradingStrategy.webhook_digest == api_key_digest(webhook_id))
+    return session.scalar(query)
 
 
 def _apply(row: TradingStrategy, definition: StrategyDefinition) -> None:
